@@ -1,0 +1,3 @@
+from lta_tui.cli import main
+
+main()

@@ -1,0 +1,171 @@
+"""The `lta-tui` command: the TUI by default, and `init`, `demo`, `db upgrade`, `backup`.
+
+User mistakes (bad config, bad flags, missing database) print one line on stderr and exit 2;
+heavy modules (the database stack, Textual) load only in the command that needs them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from lta_tui import __version__
+
+app = typer.Typer(
+    name="lta-tui",
+    help="Keyboard-first workbench for the inter-agency IT LTA (GP500454): secondary bidding, "
+    "orders, spend. Without a command, opens the TUI.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+class _State:
+    config_path: str | None = None
+    db_url: str | None = None
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"lta-tui: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def load():
+    """The validated config, or exit 2 with the message naming file, key and problem."""
+    from lta_tui.config import ConfigError, load_config
+
+    try:
+        return load_config(_State.config_path, _State.db_url)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"lta-tui {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    config: Annotated[
+        str | None,
+        typer.Option("--config", "-c", envvar="LTA_TUI_CONFIG", help="Path of config.toml."),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", envvar="LTA_TUI_DATABASE_URL", help="Database URL (overrides config)."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    _State.config_path, _State.db_url = config, db
+    if ctx.invoked_subcommand is None:
+        run_tui()
+
+
+def run_tui() -> None:
+    cfg = load()
+    from lta_tui.tui.app import LtaApp
+
+    result = LtaApp(cfg).run()
+    if isinstance(result, str) and result:
+        fail(result)
+
+
+@app.command()
+def init() -> None:
+    """Create the database (or bring it up to date) and seed the reference data."""
+    cfg = load()
+    from lta_tui.services.database import initialise
+    from lta_tui.services.reference import ReferenceDataError
+
+    try:
+        result = initialise(cfg)
+    except ReferenceDataError as exc:
+        fail(str(exc))
+    if result.seed.changed:
+        added = ", ".join(f"{n} {t}" for t, n in sorted(result.seed.added.items())) or "nothing"
+        typer.echo(f"Initialised {result.url}: added {added}.")
+    else:
+        typer.echo(f"{result.url} is up to date: nothing to change.")
+
+
+@app.command()
+def demo(
+    orders: Annotated[int, typer.Option(min=1, help="Number of orders to generate.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
+    until: Annotated[
+        str | None, typer.Option(help="Last order date (ISO, default: today).")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Delete existing transactions first.")
+    ] = False,
+) -> None:
+    """Fill the database with a deterministic, realistic five-year demo data set."""
+    from datetime import date
+
+    cfg = load()
+    try:
+        end = date.fromisoformat(until) if until else date.today()
+    except ValueError:
+        fail(f"--until: {until!r} is not a date (YYYY-MM-DD)")
+    from lta_tui.services.database import initialise, open_engine
+    from lta_tui.services.demo import DemoError, generate_demo
+
+    engine = open_engine(cfg)
+    initialise(cfg, engine)
+    try:
+        summary = generate_demo(engine, cfg, orders=orders, seed=seed, until=end, replace=replace)
+    except DemoError as exc:
+        fail(str(exc))
+    typer.echo(summary)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Upgrade the database schema to this version (a backup of a SQLite file is taken first)."""
+    cfg = load()
+    from lta_tui.services.database import upgrade
+
+    before, after, backup = upgrade(cfg)
+    if before == after:
+        typer.echo(f"Schema already at revision {after}.")
+    else:
+        typer.echo(f"Schema upgraded from {before or 'empty'} to {after}.")
+    if backup:
+        typer.echo(f"Backup: {backup}")
+
+
+@app.command()
+def backup(
+    to: Annotated[Path | None, typer.Option("--to", help="Folder for the backup file.")] = None,
+) -> None:
+    """Copy the SQLite database with SQLite's online backup API."""
+    cfg = load()
+    from lta_tui.services.database import DatabaseNotReady, backup as take_backup
+
+    try:
+        path = take_backup(cfg, to)
+    except DatabaseNotReady as exc:
+        fail(str(exc))
+    typer.echo(f"Backup written to {path}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

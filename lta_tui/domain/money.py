@@ -1,0 +1,79 @@
+"""Exact money: `Decimal` amounts with their currency, quantised to the currency's minor unit.
+
+Amounts are stored in the database as integers of ten-thousandths (`SCALE`), which holds every
+ISO 4217 currency exactly (CLF has four decimals, KWD three, JPY none).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+#: Stored integer = amount × 10**SCALE_DIGITS.
+SCALE_DIGITS = 4
+SCALE = 10**SCALE_DIGITS
+
+# ISO 4217 minor units where they differ from 2 (pycountry does not carry them).
+_MINOR_UNITS: dict[str, int] = {
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
+    "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    "CLF": 4, "UYW": 4,
+}  # fmt: skip
+
+
+class MoneyError(ValueError):
+    """An amount that cannot be represented exactly."""
+
+
+def minor_units(currency: str) -> int:
+    """Number of decimals of `currency` (ISO 4217 minor unit)."""
+    return _MINOR_UNITS.get(currency.upper(), 2)
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """Round half up to the currency's minor unit."""
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def parse_amount(text: str | int | Decimal) -> Decimal:
+    """Parse a user-typed amount ("1,234.50", "1234.5") into a Decimal; refuse non-numbers."""
+    if isinstance(text, Decimal):
+        value = text
+    else:
+        cleaned = str(text).strip().replace(",", "").replace("_", "")
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation:
+            raise MoneyError(f"{text!r} is not an amount") from None
+    if not value.is_finite():
+        raise MoneyError(f"{text!r} is not a finite amount")
+    return value
+
+
+def to_units(amount: Decimal, digits: int = SCALE_DIGITS) -> int:
+    """Decimal → stored integer; refuses anything finer than the storage scale."""
+    scaled = amount.scaleb(digits)
+    if scaled != scaled.to_integral_value():
+        raise MoneyError(f"{amount} has more than {digits} decimals")
+    return int(scaled)
+
+
+def from_units(units: int, digits: int = SCALE_DIGITS) -> Decimal:
+    """Stored integer → Decimal, exact."""
+    return Decimal(units).scaleb(-digits)
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal, currency: str) -> Decimal:
+    """A line's value: quantity × unit price, rounded once to the currency's minor unit."""
+    return round_money(quantity * unit_price, currency)
+
+
+def format_money(amount: Decimal, currency: str | None = None) -> str:
+    """`1,234.50` (or `1,234.50 EUR`) with the currency's own number of decimals."""
+    digits = minor_units(currency) if currency else 2
+    text = f"{round_money(amount, currency or 'USD') if currency else amount:,.{digits}f}"
+    return f"{text} {currency}" if currency else text

@@ -1,0 +1,74 @@
+"""The vocabularies of DESIGN.md §2: states, channels, kinds. Plain string enums."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class _Vocabulary(str, Enum):
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class CompetitionStatus(_Vocabulary):
+    draft = "draft"
+    open = "open"
+    closed = "closed"
+    opened = "opened"
+    evaluated = "evaluated"
+    awarded = "awarded"
+    ordered = "ordered"
+    unsuccessful = "unsuccessful"
+    cancelled = "cancelled"
+
+
+class OrderStatus(_Vocabulary):
+    draft = "draft"
+    issued = "issued"
+    partially_delivered = "partially_delivered"
+    delivered = "delivered"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+#: Orders still waiting for (part of) their delivery.
+AWAITING_DELIVERY = (OrderStatus.issued, OrderStatus.partially_delivered)
+
+
+class Channel(_Vocabulary):
+    mini_competition = "mini_competition"
+    direct = "direct"
+
+
+class LineKind(_Vocabulary):
+    goods = "goods"
+    service = "service"
+
+
+class ServiceCode(_Vocabulary):
+    freight = "freight"
+    export_licensing = "export_licensing"
+    installation_support = "installation_support"
+    warranty = "warranty"
+
+
+class EvaluationMethod(_Vocabulary):
+    lowest_price = "lowest_price"  # lowest price technically compliant
+    weighted = "weighted"
+
+
+class Criterion(_Vocabulary):
+    price = "price"
+    delivery_time = "delivery_time"
+    warranty = "warranty"
+    sustainability = "sustainability"
+    past_performance = "past_performance"
+
+
+class Eligibility(_Vocabulary):
+    eligible = "eligible"
+    suspended = "suspended"

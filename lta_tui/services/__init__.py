@@ -1,0 +1,1 @@
+"""Use cases: one function = one user action, in one transaction. Imports no Textual."""

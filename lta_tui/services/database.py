@@ -1,0 +1,70 @@
+"""Opening, creating and upgrading the configured database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from lta_tui.config import Config
+from lta_tui.services.reference import SeedReport, seed_reference
+from lta_tui.store import migrate
+from lta_tui.store.engine import make_engine, session_scope
+
+
+class DatabaseNotReady(RuntimeError):
+    """The database is missing or behind the code; the message says which command fixes it."""
+
+
+def open_engine(config: Config) -> Engine:
+    return make_engine(config.database.url)
+
+
+def backup_dir(config: Config) -> Path:
+    return config.data_dir / "backups"
+
+
+def check_ready(engine: Engine) -> None:
+    """Refuse to work on an empty or out-of-date schema, naming the command that fixes it."""
+    try:
+        current = migrate.current_revision(engine)
+    except SQLAlchemyError as exc:
+        raise DatabaseNotReady(f"cannot open the database: {exc.__class__.__name__}: {exc}") from None
+    if current is None:
+        raise DatabaseNotReady("the database is empty: run `lta-tui init` (or `lta-tui demo`)")
+    if current != migrate.head_revision():
+        raise DatabaseNotReady("the database schema is out of date: run `lta-tui db upgrade`")
+
+
+@dataclass(frozen=True)
+class InitResult:
+    url: str
+    seed: SeedReport
+    backup: Path | None
+
+
+def initialise(config: Config, engine: Engine | None = None) -> InitResult:
+    """Create or upgrade the schema, then seed the reference data. Idempotent."""
+    engine = engine or open_engine(config)
+    backup = migrate.upgrade(engine, backup_dir=backup_dir(config))
+    with session_scope(engine) as session:
+        report = seed_reference(session, config)
+    return InitResult(url=engine.url.render_as_string(hide_password=True), seed=report, backup=backup)
+
+
+def upgrade(config: Config) -> tuple[str | None, str, Path | None]:
+    """`lta-tui db upgrade`: returns (revision before, revision after, backup taken)."""
+    engine = open_engine(config)
+    before = migrate.current_revision(engine)
+    backup = migrate.upgrade(engine, backup_dir=backup_dir(config))
+    return before, migrate.current_revision(engine) or "", backup
+
+
+def backup(config: Config, target_dir: Path | None = None) -> Path:
+    engine = open_engine(config)
+    path = migrate.backup_sqlite(engine, target_dir or backup_dir(config))
+    if path is None:
+        raise DatabaseNotReady("backups are taken of SQLite files only; use pg_dump for PostgreSQL")
+    return path

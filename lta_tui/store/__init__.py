@@ -1,0 +1,1 @@
+"""Storage: engine, SQLModel tables, migrations and queries. Imports no Textual."""

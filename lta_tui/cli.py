@@ -61,7 +61,9 @@ def main_callback(
     ] = None,
     db: Annotated[
         str | None,
-        typer.Option("--db", envvar="LTA_TUI_DATABASE_URL", help="Database URL (overrides config)."),
+        typer.Option(
+            "--db", envvar="LTA_TUI_DATABASE_URL", help="Database URL (overrides config)."
+        ),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
@@ -151,7 +153,8 @@ def backup(
 ) -> None:
     """Copy the SQLite database with SQLite's online backup API."""
     cfg = load()
-    from lta_tui.services.database import DatabaseNotReady, backup as take_backup
+    from lta_tui.services.database import DatabaseNotReady
+    from lta_tui.services.database import backup as take_backup
 
     try:
         path = take_backup(cfg, to)

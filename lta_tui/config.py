@@ -64,8 +64,6 @@ class LtaConfig(_Section):
         return self
 
 
-
-
 class RulesConfig(_Section):
     """Every threshold of DESIGN.md §2; the rule numbers are in config.toml's comments."""
 

@@ -31,7 +31,9 @@ def check_ready(engine: Engine) -> None:
     try:
         current = migrate.current_revision(engine)
     except SQLAlchemyError as exc:
-        raise DatabaseNotReady(f"cannot open the database: {exc.__class__.__name__}: {exc}") from None
+        raise DatabaseNotReady(
+            f"cannot open the database: {exc.__class__.__name__}: {exc}"
+        ) from None
     if current is None:
         raise DatabaseNotReady("the database is empty: run `lta-tui init` (or `lta-tui demo`)")
     if current != migrate.head_revision():
@@ -51,7 +53,9 @@ def initialise(config: Config, engine: Engine | None = None) -> InitResult:
     backup = migrate.upgrade(engine, backup_dir=backup_dir(config))
     with session_scope(engine) as session:
         report = seed_reference(session, config)
-    return InitResult(url=engine.url.render_as_string(hide_password=True), seed=report, backup=backup)
+    return InitResult(
+        url=engine.url.render_as_string(hide_password=True), seed=report, backup=backup
+    )
 
 
 def upgrade(config: Config) -> tuple[str | None, str, Path | None]:

@@ -261,9 +261,7 @@ class Order(SQLModel, table=True):
     __table_args__ = (
         Index("ix_orders_agency_date", "agency_id", "order_date"),
         # covers the spend summary: one pass over orders without touching the table
-        Index(
-            "ix_orders_spend", "id", "agency_id", "lot_id", "consolidator_id", "order_date"
-        ),
+        Index("ix_orders_spend", "id", "agency_id", "lot_id", "consolidator_id", "order_date"),
     )
     id: int | None = Field(default=None, primary_key=True)
     po_number: str = Field(unique=True, max_length=60)

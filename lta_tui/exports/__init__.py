@@ -1,0 +1,1 @@
+"""Writers for exchange formats (CSV, XLSX, JSON, Markdown, OCDS). Import no Textual."""

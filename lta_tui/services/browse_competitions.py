@@ -1,0 +1,340 @@
+"""Mini-competitions: the browse list and one competition's record.
+
+R5: an offer's prices stay sealed until the opening is recorded (`opened_at`). While sealed,
+this module never reads the price tables at all, so no caller can show, sum or sort them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from lta_tui.domain.money import line_amount
+from lta_tui.services.browse import BrowseQuery, Page, sorted_page, text_condition
+from lta_tui.store.models import (
+    Agency,
+    Award,
+    CompetitionCriterion,
+    Consolidator,
+    Invitation,
+    Lot,
+    MiniCompetition,
+    Offer,
+    OfferLine,
+    OfferService,
+    Order,
+    RequirementLine,
+    ServiceType,
+)
+
+
+class CompetitionNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class CompetitionRow:
+    id: int
+    reference: str
+    agency: str
+    lot: int
+    title: str
+    status: str
+    deadline: datetime | None
+    invited: int
+    offers: int
+
+
+def _invited_count():
+    return (
+        select(func.count())
+        .where(Invitation.competition_id == MiniCompetition.id, Invitation.invited.is_(True))
+        .correlate(MiniCompetition)
+        .scalar_subquery()
+    )
+
+
+def _offer_count():
+    return (
+        select(func.count())
+        .where(Offer.competition_id == MiniCompetition.id)
+        .correlate(MiniCompetition)
+        .scalar_subquery()
+    )
+
+
+def list_competitions(conn: Connection, query: BrowseQuery) -> Page[CompetitionRow]:
+    """Competitions matching `query` (reference, title, agency, status, lot number)."""
+    invited, offers = _invited_count(), _offer_count()
+    stmt = (
+        select(
+            MiniCompetition.id,
+            MiniCompetition.reference,
+            Agency.code,
+            Lot.number,
+            MiniCompetition.title,
+            MiniCompetition.status,
+            MiniCompetition.deadline,
+            invited.label("invited"),
+            offers.label("offers"),
+        )
+        .join(Agency, Agency.id == MiniCompetition.agency_id)
+        .join(Lot, Lot.id == MiniCompetition.lot_id)
+    )
+    if query.agency:
+        stmt = stmt.where(Agency.code == query.agency)
+    cond = text_condition(
+        query.text,
+        [MiniCompetition.reference, MiniCompetition.title, Agency.code, MiniCompetition.status],
+    )
+    if cond is not None:
+        stmt = stmt.where(cond)
+    sorts = {
+        "deadline": MiniCompetition.deadline,
+        "reference": MiniCompetition.reference,
+        "agency": Agency.code,
+        "lot": Lot.number,
+        "title": MiniCompetition.title,
+        "status": MiniCompetition.status,
+        "invited": invited,
+        "offers": offers,
+    }
+    if not query.sort:  # newest deadlines first unless asked otherwise
+        query = BrowseQuery(query.text, "deadline", True, query.agency, query.limit)
+    rows, total, key = sorted_page(conn, stmt, query, sorts, [MiniCompetition.id.desc()])
+    return Page(
+        rows=[CompetitionRow(*r) for r in rows],
+        total=total,
+        sort=key,
+        descending=query.descending,
+    )
+
+
+# --- one competition -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequirementView:
+    line_no: int
+    description: str
+    quantity: Decimal
+    unit: str
+    unspsc: str
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    consolidator: str
+    invited: bool
+    exclusion_reason: str | None
+
+
+@dataclass(frozen=True)
+class OfferView:
+    id: int
+    consolidator: str
+    received_at: datetime
+    currency: str
+    delivery_days: int
+    warranty_months: int
+    compliant: bool
+    late: bool
+    disqualification_reason: str | None
+    #: Goods plus services in the offer's currency; None while the offers are sealed (R5).
+    total: Decimal | None
+
+
+@dataclass(frozen=True)
+class AwardView:
+    consolidator: str
+    rank: int
+    decided_at: datetime
+    decided_by: str
+    justification: str | None
+
+
+@dataclass(frozen=True)
+class OrderRef:
+    id: int
+    po_number: str
+    order_date: date
+    status: str
+    total: Decimal
+    currency: str
+    total_usd: Decimal
+
+
+@dataclass(frozen=True)
+class CompetitionDetail:
+    id: int
+    reference: str
+    agency: str
+    lot: int
+    lot_title: str
+    title: str
+    status: str
+    destination_country: str
+    evaluation_method: str
+    created_by: str
+    issued_at: datetime | None
+    deadline: datetime | None
+    opened_at: datetime | None
+    justification: str | None
+    cancellation_reason: str | None
+    sealed: bool
+    lines: list[RequirementView]
+    criteria: list[tuple[str, int]]
+    invitations: list[InvitationView]
+    offers: list[OfferView]
+    award: AwardView | None
+    orders: list[OrderRef]
+
+
+def competition_detail(conn: Connection, competition_id: int) -> CompetitionDetail:
+    """A competition's full record; offer prices only once the opening is recorded (R5)."""
+    mc = MiniCompetition
+    head = conn.execute(
+        select(
+            mc.id,
+            mc.reference,
+            Agency.code.label("agency"),
+            Lot.number.label("lot"),
+            Lot.title.label("lot_title"),
+            mc.title,
+            mc.status,
+            mc.destination_country,
+            mc.evaluation_method,
+            mc.created_by,
+            mc.issued_at,
+            mc.deadline,
+            mc.opened_at,
+            mc.justification,
+            mc.cancellation_reason,
+        )
+        .join(Agency, Agency.id == mc.agency_id)
+        .join(Lot, Lot.id == mc.lot_id)
+        .where(mc.id == competition_id)
+    ).first()
+    if head is None:
+        raise CompetitionNotFound(f"no competition with id {competition_id}")
+    sealed = head.opened_at is None
+    lines = [
+        RequirementView(*r)
+        for r in conn.execute(
+            select(
+                RequirementLine.line_no,
+                RequirementLine.description,
+                RequirementLine.quantity,
+                RequirementLine.unit,
+                RequirementLine.unspsc,
+            )
+            .where(RequirementLine.competition_id == competition_id)
+            .order_by(RequirementLine.line_no)
+        )
+    ]
+    criteria = [
+        (r.criterion, r.weight)
+        for r in conn.execute(
+            select(CompetitionCriterion.criterion, CompetitionCriterion.weight)
+            .where(CompetitionCriterion.competition_id == competition_id)
+            .order_by(CompetitionCriterion.weight.desc(), CompetitionCriterion.criterion)
+        )
+    ]
+    invitations = [
+        InvitationView(*r)
+        for r in conn.execute(
+            select(Consolidator.code, Invitation.invited, Invitation.exclusion_reason)
+            .join(Consolidator, Consolidator.id == Invitation.consolidator_id)
+            .where(Invitation.competition_id == competition_id)
+            .order_by(Invitation.invited.desc(), Consolidator.code)
+        )
+    ]
+    totals = {} if sealed else _offer_totals(conn, competition_id)
+    offers = [
+        OfferView(*r, total=None if sealed else totals.get(r.id, Decimal(0)))
+        for r in conn.execute(
+            select(
+                Offer.id,
+                Consolidator.code,
+                Offer.received_at,
+                Offer.currency,
+                Offer.delivery_days,
+                Offer.warranty_months,
+                Offer.compliant,
+                Offer.late,
+                Offer.disqualification_reason,
+            )
+            .join(Consolidator, Consolidator.id == Offer.consolidator_id)
+            .where(Offer.competition_id == competition_id)
+            .order_by(Offer.received_at, Offer.id)
+        )
+    ]
+    award_row = conn.execute(
+        select(
+            Award.id,
+            Consolidator.code,
+            Award.rank,
+            Award.decided_at,
+            Award.decided_by,
+            Award.justification,
+        )
+        .join(Offer, Offer.id == Award.offer_id)
+        .join(Consolidator, Consolidator.id == Offer.consolidator_id)
+        .where(Award.competition_id == competition_id)
+    ).first()
+    award = AwardView(*award_row[1:]) if award_row else None
+    orders = []
+    if award_row:
+        orders = [
+            OrderRef(*r)
+            for r in conn.execute(
+                select(
+                    Order.id,
+                    Order.po_number,
+                    Order.order_date,
+                    Order.status,
+                    Order.total,
+                    Order.currency,
+                    Order.total_usd,
+                )
+                .where(Order.award_id == award_row[0])
+                .order_by(Order.order_date, Order.id)
+            )
+        ]
+    return CompetitionDetail(
+        **head._asdict(),
+        sealed=sealed,
+        lines=lines,
+        criteria=criteria,
+        invitations=invitations,
+        offers=offers,
+        award=award,
+        orders=orders,
+    )
+
+
+def _offer_totals(conn: Connection, competition_id: int) -> dict[int, Decimal]:
+    """Each opened offer's goods (quantity × unit price) plus services, in its currency."""
+    totals: dict[int, Decimal] = {}
+    goods = conn.execute(
+        select(Offer.id, Offer.currency, RequirementLine.quantity, OfferLine.unit_price)
+        .join(OfferLine, OfferLine.offer_id == Offer.id)
+        .join(RequirementLine, RequirementLine.id == OfferLine.requirement_line_id)
+        .where(Offer.competition_id == competition_id)
+    )
+    for offer_id, currency, quantity, unit_price in goods:
+        amount = line_amount(quantity, unit_price, currency)
+        totals[offer_id] = totals.get(offer_id, Decimal(0)) + amount
+    services = conn.execute(
+        select(Offer.id, OfferService.price)
+        .join(OfferService, OfferService.offer_id == Offer.id)
+        .join(ServiceType, ServiceType.id == OfferService.service_type_id)
+        .where(Offer.competition_id == competition_id)
+    )
+    for offer_id, price in services:
+        totals[offer_id] = totals.get(offer_id, Decimal(0)) + price
+    return totals

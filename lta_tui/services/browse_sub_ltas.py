@@ -1,0 +1,266 @@
+"""Sub-LTAs: the browse list with each one's consumption of its ceiling, and its catalogue.
+
+Consumption (R15) is the USD value of the sub-LTA's orders that count as spend (their
+`total_usd`, the sum of the lines' stored `amount_usd`, R20) against the ceiling converted to
+USD at the UN operational rate in force on the day asked about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Float, Select, case, cast, func, literal, select, type_coerce
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement
+
+from lta_tui.domain.fx import Rate, to_usd
+from lta_tui.domain.money import from_units
+from lta_tui.services.browse import BrowseQuery, Page, sorted_page, text_condition
+from lta_tui.store.models import (
+    Agency,
+    CatalogueItem,
+    Consolidator,
+    ExchangeRate,
+    Lot,
+    Order,
+    SubLta,
+)
+from lta_tui.store.spend import SPEND_STATUSES
+
+_RATE_SCALE = 10**6  # ExchangeRate.units_per_usd is stored as millionths
+
+
+class SubLtaNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Consumption:
+    ceiling: Decimal
+    currency: str
+    units_per_usd: Decimal | None  # None: no rate in force, so no USD ceiling
+    ceiling_usd: Decimal | None
+    consumed_usd: Decimal
+
+    @property
+    def pct(self) -> Decimal | None:
+        if not self.ceiling_usd:
+            return None
+        return self.consumed_usd * 100 / self.ceiling_usd
+
+
+@dataclass(frozen=True)
+class SubLtaRow:
+    id: int
+    reference: str
+    agency: str
+    consolidator: str
+    valid_from: date
+    valid_to: date
+    consumption: Consumption
+
+
+def consumed_usd_subquery(sub_lta_ids: Select | None = None):
+    """USD spend per sub-LTA: the `total_usd` of its orders in spend statuses; only of the
+    sub-LTAs `sub_lta_ids` selects, if given."""
+    stmt = select(
+        Order.sub_lta_id.label("sub_lta_id"),
+        func.sum(type_coerce(Order.total_usd, BigInteger)).label("units"),
+    ).where(
+        Order.sub_lta_id.is_not(None),
+        Order.status.in_([s.value for s in SPEND_STATUSES]),
+    )
+    if sub_lta_ids is not None:
+        stmt = stmt.where(Order.sub_lta_id.in_(sub_lta_ids))
+    return stmt.group_by(Order.sub_lta_id).subquery("consumed")
+
+
+def rate_in_force_units(on: date) -> ColumnElement:
+    """The stored rate (millionths of units per USD) in force for the sub-LTA's currency."""
+    latest = (
+        select(type_coerce(ExchangeRate.units_per_usd, BigInteger))
+        .where(ExchangeRate.currency == SubLta.currency, ExchangeRate.effective_date <= on)
+        .order_by(ExchangeRate.effective_date.desc())
+        .limit(1)
+        .correlate(SubLta)
+        .scalar_subquery()
+    )
+    return case((SubLta.currency == "USD", literal(_RATE_SCALE)), else_=latest)
+
+
+def consumption_pct_sort(consumed_units: ColumnElement, rate_units: ColumnElement) -> ColumnElement:
+    """An approximate consumption ratio, for ordering rows only (never shown or summed)."""
+    ceiling = type_coerce(SubLta.ceiling, BigInteger)
+    return (
+        cast(func.coalesce(consumed_units, 0), Float)
+        * cast(rate_units, Float)
+        / (cast(ceiling, Float) * _RATE_SCALE + 1e-9)
+    )
+
+
+def consumption_of(
+    ceiling: Decimal, currency: str, rate_units: int | None, consumed_units: int | None, on: date
+) -> Consumption:
+    consumed = from_units(int(consumed_units or 0))
+    if rate_units is None:
+        return Consumption(ceiling, currency, None, None, consumed)
+    units_per_usd = from_units(int(rate_units), 6)
+    ceiling_usd = to_usd(ceiling, Rate(currency, on, units_per_usd)) if units_per_usd else None
+    return Consumption(ceiling, currency, units_per_usd, ceiling_usd, consumed)
+
+
+def list_sub_ltas(conn: Connection, query: BrowseQuery, today: date) -> Page[SubLtaRow]:
+    """Sub-LTAs matching `query` (reference, agency, consolidator, currency)."""
+    scope = select(SubLta.id)
+    if query.agency:
+        scope = scope.join(Agency, Agency.id == SubLta.agency_id).where(Agency.code == query.agency)
+    consumed = consumed_usd_subquery(scope)
+    rate = rate_in_force_units(today)
+    stmt = (
+        select(
+            SubLta.id,
+            SubLta.reference,
+            Agency.code,
+            Consolidator.code,
+            SubLta.valid_from,
+            SubLta.valid_to,
+            SubLta.ceiling,
+            SubLta.currency,
+            rate.label("rate_units"),
+            consumed.c.units,
+        )
+        .join(Agency, Agency.id == SubLta.agency_id)
+        .join(Consolidator, Consolidator.id == SubLta.consolidator_id)
+        .outerjoin(consumed, consumed.c.sub_lta_id == SubLta.id)
+    )
+    if query.agency:
+        stmt = stmt.where(Agency.code == query.agency)
+    cond = text_condition(
+        query.text, [SubLta.reference, Agency.code, Consolidator.code, SubLta.currency]
+    )
+    if cond is not None:
+        stmt = stmt.where(cond)
+    sorts = {
+        "reference": SubLta.reference,
+        "agency": Agency.code,
+        "consolidator": Consolidator.code,
+        "valid_from": SubLta.valid_from,
+        "valid_to": SubLta.valid_to,
+        "ceiling": SubLta.ceiling,
+        "consumption": consumption_pct_sort(consumed.c.units, rate),
+    }
+    rows, total, key = sorted_page(conn, stmt, query, sorts, [SubLta.id])
+    return Page(
+        rows=[
+            SubLtaRow(
+                id=r[0],
+                reference=r[1],
+                agency=r[2],
+                consolidator=r[3],
+                valid_from=r[4],
+                valid_to=r[5],
+                consumption=consumption_of(r[6], r[7], r[8], r[9], today),
+            )
+            for r in rows
+        ],
+        total=total,
+        sort=key,
+        descending=query.descending,
+    )
+
+
+# --- one sub-LTA -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogueRow:
+    sku: str
+    description: str
+    lot: int
+    unspsc: str
+    unit: str
+    unit_price: Decimal
+    currency: str
+    valid_from: date
+    valid_to: date
+
+
+@dataclass(frozen=True)
+class SubLtaDetail:
+    id: int
+    reference: str
+    agency: str
+    agency_name: str
+    consolidator: str
+    consolidator_name: str
+    valid_from: date
+    valid_to: date
+    consumption: Consumption
+    orders: int
+    items: list[CatalogueRow]
+
+
+def sub_lta_detail(conn: Connection, sub_lta_id: int, today: date) -> SubLtaDetail:
+    consumed = consumed_usd_subquery(select(literal(sub_lta_id)))
+    head = conn.execute(
+        select(
+            SubLta.id,
+            SubLta.reference,
+            Agency.code,
+            Agency.name,
+            Consolidator.code,
+            Consolidator.name,
+            SubLta.valid_from,
+            SubLta.valid_to,
+            SubLta.ceiling,
+            SubLta.currency,
+            rate_in_force_units(today),
+            consumed.c.units,
+        )
+        .join(Agency, Agency.id == SubLta.agency_id)
+        .join(Consolidator, Consolidator.id == SubLta.consolidator_id)
+        .outerjoin(consumed, consumed.c.sub_lta_id == SubLta.id)
+        .where(SubLta.id == sub_lta_id)
+    ).first()
+    if head is None:
+        raise SubLtaNotFound(f"no sub-LTA with id {sub_lta_id}")
+    orders = conn.execute(
+        select(func.count()).where(
+            Order.sub_lta_id == sub_lta_id,
+            Order.status.in_([s.value for s in SPEND_STATUSES]),
+        )
+    ).scalar_one()
+    items = [
+        CatalogueRow(*r)
+        for r in conn.execute(
+            select(
+                CatalogueItem.sku,
+                CatalogueItem.description,
+                Lot.number,
+                CatalogueItem.unspsc,
+                CatalogueItem.unit,
+                CatalogueItem.unit_price,
+                CatalogueItem.currency,
+                CatalogueItem.valid_from,
+                CatalogueItem.valid_to,
+            )
+            .join(Lot, Lot.id == CatalogueItem.lot_id)
+            .where(CatalogueItem.sub_lta_id == sub_lta_id)
+            .order_by(Lot.number, CatalogueItem.sku)
+        )
+    ]
+    return SubLtaDetail(
+        id=head[0],
+        reference=head[1],
+        agency=head[2],
+        agency_name=head[3],
+        consolidator=head[4],
+        consolidator_name=head[5],
+        valid_from=head[6],
+        valid_to=head[7],
+        consumption=consumption_of(head[8], head[9], head[10], head[11], today),
+        orders=int(orders),
+        items=items,
+    )

@@ -29,6 +29,8 @@ app.add_typer(db_app, name="db")
 class _State:
     config_path: str | None = None
     db_url: str | None = None
+    #: The database URL of the loaded config, for error messages.
+    database_url: str | None = None
 
 
 def fail(message: str) -> NoReturn:
@@ -41,9 +43,11 @@ def load():
     from lta_tui.config import ConfigError, load_config
 
     try:
-        return load_config(_State.config_path, _State.db_url)
+        cfg = load_config(_State.config_path, _State.db_url)
     except ConfigError as exc:
         fail(str(exc))
+    _State.database_url = cfg.database.url
+    return cfg
 
 
 def _version(value: bool) -> None:
@@ -158,9 +162,26 @@ def backup(
 
     try:
         path = take_backup(cfg, to)
-    except DatabaseNotReady as exc:
+    except (DatabaseNotReady, FileNotFoundError) as exc:
         fail(str(exc))
     typer.echo(f"Backup written to {path}")
+
+
+def database_error(exc: Exception) -> str | None:
+    """One line for a database that cannot be reached or used, or None for a programming error."""
+    from lta_tui.store.engine import DatabaseUrlError
+
+    if isinstance(exc, DatabaseUrlError):
+        return str(exc)
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return None
+    lines = str(exc.orig or exc).strip().splitlines() or [exc.__class__.__name__]
+    url = _State.database_url
+    shown = make_url(url).render_as_string(hide_password=True) if url else "database"
+    return f"{shown}: cannot use the database: {lines[0]}"
 
 
 def main() -> None:
@@ -168,6 +189,12 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        message = database_error(exc)
+        if message is None:
+            raise
+        typer.echo(f"lta-tui: {message}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

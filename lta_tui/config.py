@@ -55,7 +55,7 @@ class LtaConfig(_Section):
     title: str = "IT Systems, Equipment and Services (joint UNDP/UNICEF/UNFPA LTA)"
     valid_from: date = date(2021, 6, 1)
     valid_to: date = date(2027, 5, 31)
-    ceiling_usd: int | None = Field(default=None, ge=0)
+    ceiling_usd: int | None = Field(default=None, ge=0, strict=True)
 
     @model_validator(mode="after")
     def _ordered(self) -> LtaConfig:
@@ -66,6 +66,9 @@ class LtaConfig(_Section):
 
 class RulesConfig(_Section):
     """Every threshold of DESIGN.md §2; the rule numbers are in config.toml's comments."""
+
+    # strict: `min_valid_offers = true` or `= 2.5` is a mistake, not 1 or 2
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     min_response_working_days: int = Field(default=5, ge=0)  # R4
     min_valid_offers: int = Field(default=2, ge=1)  # R8
@@ -124,15 +127,20 @@ def load_config(path: str | os.PathLike[str] | None = None, db_url: str | None =
         raise ConfigError(f"{file}: {key}: {message}") from None
     base = file.parent
     data_dir = config.data_dir if config.data_dir.is_absolute() else base / config.data_dir
-    url = db_url or os.environ.get(DATABASE_ENV) or config.database.url
+    # a URL typed on the command line or in the environment is relative to where it was typed
+    override = db_url or os.environ.get(DATABASE_ENV)
+    url = resolve_sqlite_url(override, Path.cwd()) if override else None
     config = config.model_copy(
         update={
             "source": file,
             "data_dir": data_dir.resolve(),
-            "database": DatabaseConfig(url=resolve_sqlite_url(url, base)),
+            "database": DatabaseConfig(url=url or resolve_sqlite_url(config.database.url, base)),
         }
     )
-    agencies = agency_codes(config.data_dir)
+    try:
+        agencies = agency_codes(config.data_dir)
+    except ConfigError as exc:
+        raise ConfigError(f"{file}: data_dir: {exc}") from None
     if config.user.agency not in agencies:
         raise ConfigError(
             f"{file}: user.agency: unknown agency {config.user.agency!r}"

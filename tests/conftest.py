@@ -85,3 +85,74 @@ def pg_url() -> str:
     if not url:
         pytest.skip(f"{PG_ENV} is not set: PostgreSQL storage tests skipped")
     return url
+
+
+# --- added for the foundation tests (CLI subprocesses, PostgreSQL parametrization) -----------
+
+
+@pytest.fixture
+def run_cli():
+    """Run the installed `lta-tui` command: `run_cli(*args, cwd=None, env=None)` returns the
+    CompletedProcess (text). Uses the script beside this interpreter, else `python -m lta_tui`."""
+    import shutil
+    import subprocess
+    import sys
+
+    script = shutil.which("lta-tui", path=str(Path(sys.executable).parent))
+    command = [script] if script else [sys.executable, "-m", "lta_tui"]
+
+    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
+        return subprocess.run(
+            [*command, *args],
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    return run
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_db_url(request, tmp_path: Path):
+    """Factory of fresh, empty databases: each call returns the URL of a new temporary SQLite
+    file, or (second parameter, when LTA_TUI_TEST_PG_URL is set) of a new PostgreSQL schema
+    reached through `search_path`. PG tests share the `test` database, never its state: the
+    schemas are dropped after the test."""
+    import itertools
+
+    if request.param == "sqlite":
+        counter = itertools.count(1)
+        yield lambda: f"sqlite:///{tmp_path / f'store{next(counter)}.db'}"
+        return
+
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(request.getfixturevalue("pg_url"))
+    admin = create_engine(base)
+    schemas: list[str] = []
+
+    def new() -> str:
+        schema = f"lta_test_{uuid.uuid4().hex[:12]}"
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        schemas.append(schema)
+        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
+
+    yield new
+    with admin.begin() as conn:
+        conn.execute(text("SET LOCAL lock_timeout = '20s'"))
+        for schema in schemas:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def db_url(new_db_url) -> str:
+    """A fresh, empty database: a temporary SQLite file, then a PostgreSQL schema of its own."""
+    return new_db_url()

@@ -74,6 +74,5 @@ def line_amount(quantity: Decimal, unit_price: Decimal, currency: str) -> Decima
 
 def format_money(amount: Decimal, currency: str | None = None) -> str:
     """`1,234.50` (or `1,234.50 EUR`) with the currency's own number of decimals."""
-    digits = minor_units(currency) if currency else 2
-    text = f"{round_money(amount, currency or 'USD') if currency else amount:,.{digits}f}"
+    text = f"{round_money(amount, currency or 'USD'):,}"
     return f"{text} {currency}" if currency else text

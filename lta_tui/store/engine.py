@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 5000
@@ -24,16 +24,29 @@ def make_engine(url: str, *, create_dir: bool = True) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         raise DatabaseUrlError(f"not a database URL: {url!r}") from None
+    shown = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database in ("", ":memory:"):
             raise DatabaseUrlError("an in-memory SQLite database cannot be shared: use a file")
         if create_dir:
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseUrlError(f"{shown}: cannot create its folder: {exc}") from None
+        engine = _create(parsed, shown, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return _create(parsed, shown, pool_pre_ping=True)
+
+
+def _create(url: URL, shown: str, **kw) -> Engine:
+    try:
+        return create_engine(url, **kw)
+    except NoSuchModuleError:
+        raise DatabaseUrlError(f"{shown}: unknown kind of database") from None
+    except ImportError as exc:  # the dialect is known but its driver is not installed
+        raise DatabaseUrlError(f"{shown}: database driver not installed ({exc.name})") from None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -54,6 +54,8 @@ def backup_sqlite(engine: Engine, backup_dir: Path) -> Path | None:
     """Copy a SQLite database with the online backup API; None for other databases."""
     if engine.dialect.name != "sqlite" or not engine.url.database:
         return None
+    if not Path(engine.url.database).is_file():  # sqlite3.connect would create an empty one
+        raise FileNotFoundError(f"{engine.url.database}: no database to back up")
     backup_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     target = backup_dir / f"{Path(engine.url.database).stem}-{stamp}.db"

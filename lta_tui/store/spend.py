@@ -52,46 +52,35 @@ class SpendRow:
     spend_usd: Decimal
 
 
-def _dimension(name: str) -> tuple[ColumnElement, list]:
-    """(expression, joins) for one grouping dimension; codes rather than ids for display."""
-    iso = cast(Order.order_date, String(10))
-    if name == "agency":
-        return Agency.code, [(Agency, Agency.id == Order.agency_id)]
-    if name == "lot":
-        return cast(Lot.number, String(2)), [(Lot, Lot.id == Order.lot_id)]
-    if name == "consolidator":
-        return Consolidator.code, [(Consolidator, Consolidator.id == Order.consolidator_id)]
+#: Dimensions grouped by the order's foreign key, then named from a small lookup table.
+_CODED = {
+    "agency": (Order.agency_id, Agency.id, Agency.code),
+    "lot": (Order.lot_id, Lot.id, Lot.number),
+    "consolidator": (Order.consolidator_id, Consolidator.id, Consolidator.code),
+}
+
+
+def _dimension(name: str, dialect: str) -> ColumnElement:
+    if name in _CODED:
+        return _CODED[name][0]
+    # SQLite keeps dates as ISO text already; elsewhere the cast gives the same text.
+    iso = Order.order_date if dialect == "sqlite" else cast(Order.order_date, String(10))
     if name == "year":
-        return func.substr(iso, 1, 4), []
+        return func.substr(iso, 1, 4)
     if name == "month":
-        return func.substr(iso, 1, 7), []
+        return func.substr(iso, 1, 7)
     if name == "quarter":
-        month = cast(func.substr(iso, 6, 2), String(2))
+        month = func.substr(iso, 6, 2)
         q = case((month <= "03", "Q1"), (month <= "06", "Q2"), (month <= "09", "Q3"), else_="Q4")
-        return func.substr(iso, 1, 4) + "-" + q, []
+        return func.substr(iso, 1, 4) + "-" + q
     if name == "country":
-        return Order.destination_country, []
+        return Order.destination_country
     if name == "channel":
-        return Order.channel, []
+        return Order.channel
     raise ValueError(f"unknown spend dimension {name!r}; choose from {', '.join(DIMENSIONS)}")
 
 
-def spend_summary(
-    conn: Connection, group_by: Sequence[str], where: SpendFilter = SpendFilter()
-) -> list[SpendRow]:
-    """One row per combination of `group_by` values, sorted by those values."""
-    usd = type_coerce(OrderLine.amount_usd, BigInteger)  # raw stored units: converted once, below
-    goods = func.sum(case((OrderLine.kind == "goods", usd), else_=0), type_=BigInteger)
-    per_order = (
-        select(
-            OrderLine.order_id.label("order_id"),
-            func.count().label("n_lines"),
-            goods.label("goods"),
-            func.sum(usd, type_=BigInteger).label("total"),
-        )
-        .group_by(OrderLine.order_id)
-        .subquery("per_order")
-    )
+def _conditions(where: SpendFilter) -> list[ColumnElement]:
     conditions = [Order.status.in_([s.value for s in SPEND_STATUSES])]
     if where.date_from:
         conditions.append(Order.order_date >= where.date_from)
@@ -104,14 +93,28 @@ def spend_summary(
     ):
         if value is not None:
             conditions.append(column == value)
-    keys, joins = [], []
-    for name in group_by:
-        expr, needed = _dimension(name)
-        keys.append(expr.label(name))
-        joins.extend(j for j in needed if j not in joins)
-    source = per_order.join(Order, Order.id == per_order.c.order_id)
-    for table, on in joins:
-        source = source.join(table, on)
+    return conditions
+
+
+def spend_summary(
+    conn: Connection, group_by: Sequence[str], where: SpendFilter = SpendFilter()
+) -> list[SpendRow]:
+    """One row per combination of `group_by` values (codes, lot numbers, periods), sorted."""
+    conditions = _conditions(where)
+    usd = type_coerce(OrderLine.amount_usd, BigInteger)  # raw stored units: converted once, below
+    goods = func.sum(case((OrderLine.kind == "goods", usd), else_=0), type_=BigInteger)
+    per_order = select(
+        OrderLine.order_id.label("order_id"),
+        func.count().label("n_lines"),
+        goods.label("goods"),
+        func.sum(usd, type_=BigInteger).label("total"),
+    ).group_by(OrderLine.order_id)
+    if len(conditions) > 1:
+        # A narrow filter: sum only the lines of the matching orders (index on the order side).
+        matching = select(Order.id).where(and_(*conditions))
+        per_order = per_order.where(OrderLine.order_id.in_(matching))
+    per_order = per_order.subquery("per_order")
+    keys = [_dimension(name, conn.dialect.name).label(name) for name in group_by]
     stmt = (
         select(
             *keys,
@@ -120,23 +123,32 @@ def spend_summary(
             func.sum(per_order.c.goods, type_=BigInteger).label("goods"),
             func.sum(per_order.c.total, type_=BigInteger).label("total"),
         )
-        .select_from(source)
+        .select_from(per_order.join(Order, Order.id == per_order.c.order_id))
         .where(and_(*conditions))
     )
     if keys:
-        stmt = stmt.group_by(*keys).order_by(*keys)
+        stmt = stmt.group_by(*keys)
+    names = {
+        name: dict(conn.execute(select(_CODED[name][1], _CODED[name][2])).all())
+        for name in group_by
+        if name in _CODED
+    }
+    lookups = [names.get(name) for name in group_by]
+    width = len(group_by)
     rows = []
-    for row in conn.execute(stmt):
-        total = from_units(int(row.total or 0))
-        goods_usd = from_units(int(row.goods or 0))
+    for *key, n_orders, n_lines, goods_units, total_units in conn.execute(stmt):
+        total, goods_usd = from_units(int(total_units or 0)), from_units(int(goods_units or 0))
         rows.append(
             SpendRow(
-                keys=tuple(str(row[i]) for i in range(len(keys))),
-                orders=row.orders,
-                lines=int(row.lines or 0),
+                keys=tuple(
+                    str(key[i] if lookups[i] is None else lookups[i][key[i]]) for i in range(width)
+                ),
+                orders=n_orders,
+                lines=int(n_lines or 0),
                 goods_usd=goods_usd,
                 services_usd=total - goods_usd,
                 spend_usd=total,
             )
         )
+    rows.sort(key=lambda r: r.keys)
     return rows

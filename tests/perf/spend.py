@@ -73,12 +73,16 @@ def time_raw(path: str, sql: str, params: dict | None = None) -> tuple[float, in
         conn.close()
 
 
+FULL_GROUPING = ("agency", "lot", "consolidator", "month")
+ONE_GROUPING = ("lot", "consolidator", "month")
+
+
 def time_app(engine, group_by, where) -> tuple[float, int]:
-    from lta_tui.store.spend import spend_summary
+    from lta_tui.store.spend import SpendFilter, spend_summary
 
     with engine.connect() as conn:
         start = time.perf_counter()
-        rows = spend_summary(conn, group_by, where)
+        rows = spend_summary(conn, group_by, where or SpendFilter())
         return time.perf_counter() - start, len(rows)
 
 

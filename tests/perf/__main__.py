@@ -1,0 +1,125 @@
+"""`python -m tests.perf [--orders N] [--rounds R]`: the benchmark of DESIGN.md §5.
+
+Builds (once, cached under tests/perf/work/) a demo database of N orders (~10 lines each) and a
+small one, then runs every case in a fresh process, R rounds interleaved, and prints medians and
+ratios against baselines measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import DEMO_UNTIL, write_config
+
+WORK = Path(__file__).with_name("work")
+SMALL_ORDERS = 1500
+
+
+def build(orders: int) -> Path:
+    """A config whose SQLite database holds the demo data set of `orders` orders."""
+    folder = WORK / f"orders-{orders}"
+    folder.mkdir(parents=True, exist_ok=True)
+    config = write_config(folder)
+    if not (folder / "built").exists():
+        (folder / "lta.db").unlink(missing_ok=True)
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "lta_tui", "--config", str(config), "demo",
+             "--orders", str(orders), "--seed", "42", "--until", DEMO_UNTIL.isoformat()],
+            check=True,
+        )  # fmt: skip
+        print(f"built {orders:,} orders in {time.perf_counter() - start:.1f} s", flush=True)
+        (folder / "built").write_text("ok")
+    return config
+
+
+def run_case(case: str, config: Path) -> dict:
+    cmd = [sys.executable, "-m", "tests.perf.cases", case, str(config)]
+    if case.startswith("cold_"):
+        start = time.perf_counter()
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) as proc:
+            line = proc.stdout.readline()
+            elapsed = time.perf_counter() - start
+            proc.wait(timeout=60)
+        if line.strip() != "ready":
+            raise RuntimeError(f"{case}: no first frame ({line!r})")
+        return {"start_to_frame": elapsed}
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.perf")
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    big, small = build(args.orders), build(SMALL_ORDERS)
+    plan = [
+        ("cold_app", "cold_app", big),
+        ("cold_bare", "cold_bare", big),
+        ("table_big", "orders_table", big),
+        ("table_small", "orders_table", small),
+        ("spend", "spend", big),
+    ]
+    results: dict[str, list[dict]] = {name: [] for name, _, _ in plan}
+    for round_no in range(args.rounds):
+        for name, case, config in plan:
+            results[name].append(run_case(case, config))
+        print(f"round {round_no + 1}/{args.rounds} done", flush=True)
+    report(results, args)
+
+
+def med(results: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in results)
+
+
+def report(results: dict[str, list[dict]], args) -> None:
+    ms = 1000
+    cold, bare = (
+        med(results["cold_app"], "start_to_frame"),
+        med(results["cold_bare"], "start_to_frame"),
+    )
+    big, small = results["table_big"], results["table_small"]
+    spend = results["spend"]
+    raw_names = [k for k in spend[0] if k.startswith("raw_full_")]
+    raw_full = {k: med(spend, k) for k in raw_names}
+    floor_name = min(raw_full, key=raw_full.get)
+    lines = big[0]["rows"]
+    print(f"\nlta-tui benchmark: {args.orders:,} orders / {lines:,} lines, "
+          f"medians of {args.rounds} interleaved rounds\n")  # fmt: skip
+    rows = [
+        ("cold start to first frame (headless)", cold * ms, "ms", bare * ms, "bare Textual app", 600),
+        ("lines table first paint, CPU", med(big, "paint_cpu") * ms, "ms",
+         med(small, "paint_cpu") * ms, f"{SMALL_ORDERS:,}-order db", None),
+        ("lines table first paint, wall", med(big, "paint_wall") * ms, "ms",
+         med(small, "paint_wall") * ms, f"{SMALL_ORDERS:,}-order db", 200),
+        ("CPU per page/cursor key", med(big, "key_cpu") * ms, "ms",
+         med(small, "key_cpu") * ms, f"{SMALL_ORDERS:,}-order db", 15),
+        ("memory growth while browsing", med(big, "rss_growth_mb"), "MB",
+         med(small, "rss_growth_mb"), f"{SMALL_ORDERS:,}-order db", 10),
+        ("spend agency×lot×consolidator×month", med(spend, "app_full") * ms, "ms",
+         raw_full[floor_name] * ms, f"sqlite3 {floor_name.removeprefix('raw_full_')}", None),
+        ("spend one agency × one year", med(spend, "app_one") * ms, "ms",
+         med(spend, "raw_one") * ms, "sqlite3 same query", 50),
+    ]  # fmt: skip
+    print(f"{'measure':40} {'value':>10} {'baseline':>10} {'ratio':>6}  budget  baseline is")
+    for label, value, unit, base, base_name, budget in rows:
+        ratio = value / base if base else float("nan")
+        budget_text = f"{budget} {unit}" if budget else ""
+        print(f"{label:40} {value:8.1f}{unit:>2} {base:8.1f}{unit:>2} {ratio:6.2f}  "
+              f"{budget_text:7} {base_name}")  # fmt: skip
+    print(
+        "\nspend budget: within 1.3x of the fastest plain-sqlite3 formulation; "
+        "all plain formulations (ms): "
+        + ", ".join(f"{k.removeprefix('raw_full_')} {v * ms:.0f}" for k, v in raw_full.items())
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""One measurement per process: `python -m tests.perf.cases CASE CONFIG` prints one JSON line.
+
+Cold-start cases print "ready" at the first frame; the parent times process start to that line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * PAGE / 2**20
+
+
+def cold_app(config_path: str) -> None:
+    from lta_tui.config import load_config
+    from lta_tui.tui.app import LtaApp
+
+    class Probe(LtaApp):
+        def on_ready(self) -> None:
+            print("ready", flush=True)
+            self.exit()
+
+    Probe(load_config(config_path)).run(headless=True)
+
+
+def cold_bare(config_path: str) -> None:
+    from textual.app import App
+    from textual.widgets import Footer, Header, Static
+
+    class Bare(App):
+        def compose(self):
+            yield Header()
+            yield Static("lta-tui")
+            yield Footer()
+
+        def on_ready(self) -> None:
+            print("ready", flush=True)
+            self.exit()
+
+    Bare().run(headless=True)
+
+
+async def _orders_table(config_path: str) -> dict:
+    from lta_tui.config import load_config
+    from lta_tui.tui.app import LtaApp
+    from lta_tui.tui.widgets.keyset_table import KeysetTable
+
+    config = load_config(config_path)
+    app = LtaApp(config)
+    async with app.run_test(size=(140, 45)) as pilot:
+        while not app.database_ready:
+            await pilot.pause()
+        await app.workers.wait_for_complete()
+        # All agencies: the table then spans every order line of the database.
+        app.set_agency_scope(all_agencies=True)
+        rss0 = rss_mb()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await pilot.press("3")
+        table = None
+        while table is None or table.is_loading or not table.visible_rows:
+            await pilot.pause(0)
+            tables = app.screen.query(KeysetTable)
+            table = tables.first() if tables else None
+        await pilot.press("l")  # all order lines
+        while table.is_loading or not table.visible_rows or table.total is None:
+            await pilot.pause(0)
+        paint_cpu, paint_wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        keys = ["pagedown"] * 30 + ["down"] * 30 + ["end", "pageup", "home"] + ["pagedown"] * 10
+        cpu1 = time.process_time()
+        for key in keys:
+            await pilot.press(key)
+            while table.is_loading:
+                await pilot.pause(0)
+        per_key = (time.process_time() - cpu1) / len(keys)
+        rows = table.total
+        growth = rss_mb() - rss0
+    return {
+        "paint_cpu": paint_cpu,
+        "paint_wall": paint_wall,
+        "key_cpu": per_key,
+        "rss_growth_mb": growth,
+        "rows": rows,
+    }
+
+
+def orders_table(config_path: str) -> None:
+    print(json.dumps(asyncio.run(_orders_table(config_path))), flush=True)
+
+
+def spend(config_path: str) -> None:
+    """The app's spend aggregates, then every plain-sqlite3 formulation, in one process."""
+    from lta_tui.config import load_config
+    from lta_tui.store.engine import make_engine
+    from tests.perf import spend as s
+
+    config = load_config(config_path)
+    path = config.database.url.removeprefix("sqlite:///")
+    engine = make_engine(config.database.url)
+    agency, year = s.busiest_agency_year(path)
+    one = s.one_agency_filter(agency, year)
+    out = {"app_full": s.time_app(engine, s.FULL_GROUPING, None)[0]}
+    for name, sql in s.RAW_FULL.items():
+        out[f"raw_full_{name}"] = s.time_raw(path, sql)[0]
+    out["app_one"] = s.time_app(engine, s.ONE_GROUPING, one)[0]
+    out["raw_one"] = s.time_raw(
+        path, s.RAW_ONE, {"agency": agency, "start": f"{year}-01-01", "end": f"{year}-12-31"}
+    )[0]
+    print(json.dumps(out), flush=True)
+
+
+CASES = {f.__name__: f for f in (cold_app, cold_bare, orders_table, spend)}
+
+if __name__ == "__main__":
+    CASES[sys.argv[1]](sys.argv[2])

@@ -94,7 +94,8 @@ def report(results: dict[str, list[dict]], args) -> None:
     print(f"\nlta-tui benchmark: {args.orders:,} orders / {lines:,} lines, "
           f"medians of {args.rounds} interleaved rounds\n")  # fmt: skip
     rows = [
-        ("cold start to first frame (headless)", cold * ms, "ms", bare * ms, "bare Textual app", 600),
+        ("cold start to first frame (headless)", cold * ms, "ms",
+         bare * ms, "bare Textual app", 600),
         ("lines table first paint, CPU", med(big, "paint_cpu") * ms, "ms",
          med(small, "paint_cpu") * ms, f"{SMALL_ORDERS:,}-order db", None),
         ("lines table first paint, wall", med(big, "paint_wall") * ms, "ms",

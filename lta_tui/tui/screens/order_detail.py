@@ -229,7 +229,7 @@ def _fields(d: OrderDetail) -> Table:
     grid = Table.grid(padding=(0, 2), expand=True)
     for _ in range(2):
         grid.add_column(style="bold", no_wrap=True)
-        grid.add_column(ratio=1)
+        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")  # one line per field at 80
     for a, b, c, e in pairs:
         grid.add_row(Text(a), Text(b), Text(c), Text(e))
     return grid

@@ -115,6 +115,10 @@ def demo(
     replace: Annotated[
         bool, typer.Option("--replace", help="Delete existing transactions first.")
     ] = False,
+    if_empty: Annotated[
+        bool,
+        typer.Option("--if-empty", help="Do nothing (and succeed) when orders already exist."),
+    ] = False,
 ) -> None:
     """Fill the database with a deterministic, realistic five-year demo data set."""
     from datetime import date
@@ -124,11 +128,16 @@ def demo(
         end = date.fromisoformat(until) if until else date.today()
     except ValueError:
         fail(f"--until: {until!r} is not a date (YYYY-MM-DD)")
-    from lta_tui.services.database import initialise, open_engine
+    if replace and if_empty:
+        fail("--replace and --if-empty exclude each other")
+    from lta_tui.services.database import initialise, open_engine, order_count
     from lta_tui.services.demo import DemoError, generate_demo
 
     engine = open_engine(cfg)
     initialise(cfg, engine)
+    if if_empty and (held := order_count(engine)):
+        typer.echo(f"The database already holds {held:,} orders: keeping them.")
+        return
     try:
         summary = generate_demo(engine, cfg, orders=orders, seed=seed, until=end, replace=replace)
     except DemoError as exc:

@@ -180,3 +180,11 @@ def test_demo_fills_the_database_once(tmp_path: Path, run_cli):
     line = one_error_line(again)
     assert "--replace" in line
     assert count(db, "orders") == 300  # untouched
+
+    kept = run_cli(*args, "--until", "2026-11-15", "--if-empty")
+    assert kept.returncode == 0, kept.stderr
+    assert "keeping them" in kept.stdout
+    assert count(db, "orders") == 300
+
+    both = run_cli(*args, "--replace", "--if-empty")
+    assert "exclude each other" in one_error_line(both)

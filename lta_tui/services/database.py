@@ -66,6 +66,15 @@ def upgrade(config: Config) -> tuple[str | None, str, Path | None]:
     return before, migrate.current_revision(engine) or "", backup
 
 
+def order_count(engine: Engine) -> int:
+    from sqlalchemy import func, select
+
+    from lta_tui.store.models import Order
+
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(Order)).scalar_one()
+
+
 def backup(config: Config, target_dir: Path | None = None) -> Path:
     engine = open_engine(config)
     path = migrate.backup_sqlite(engine, target_dir or backup_dir(config))

@@ -1,0 +1,252 @@
+"""What one mini-competition asks and receives: the requirement (lines within the lot's UNSPSC
+scope, criteria, services), who is invited (R1, R2), the offers (priced in the holder's
+currency, some late, some abnormally low), their evaluation and ranking."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import pycountry
+
+from lta_tui.domain.money import from_units, round_money
+from lta_tui.domain.states import Criterion, EvaluationMethod
+from lta_tui.services.demo.amounts import price_units
+from lta_tui.services.demo.rates import FxBook
+from lta_tui.services.demo.vocabulary import (
+    COMPETITION_TITLES,
+    DISQUALIFICATIONS,
+    EXCLUSION_REASONS,
+    OFFER_CURRENCIES,
+    PRODUCTS,
+    SHIPPED_LOTS,
+    Product,
+)
+from lta_tui.services.demo.world import AgencyRef, HolderRef, LotRef, World
+
+#: Days after the issue a holder must still hold the lot to be invited (delivery of the order).
+DELIVERY_HORIZON_DAYS = 80
+_SHORT_NAMES = {"CD": "DR Congo", "PS": "Palestine", "KR": "Korea"}
+
+
+@dataclass
+class Tender:
+    agency: AgencyRef
+    lot: LotRef
+    title: str
+    destination: str
+    method: str
+    weights: tuple[tuple[str, int], ...]
+    freight: bool
+    export_licensing: bool
+    installation: bool
+    warranty_months: int
+    lines: list[tuple[Product, int]]  # product and whole quantity
+    invited: list[HolderRef]
+    left_out: list[tuple[HolderRef, str]]
+
+
+@dataclass
+class Bid:
+    holder: HolderRef
+    currency: str
+    received_at: datetime
+    late: bool
+    delivery_days: int
+    warranty_months: int
+    valid_until: date
+    takes_back: bool
+    energy_label: bool
+    prices: list[int]  # stored units per requirement line
+    services: list[tuple[str, int]] = field(default_factory=list)  # (service code, units)
+    total_usd: float = 0.0  # for ranking only; never stored
+    compliant: bool = True
+    reason: str | None = None
+    rank: int | None = None
+    id: int = 0
+
+
+def country_name(code: str) -> str:
+    if code in _SHORT_NAMES:
+        return _SHORT_NAMES[code]
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return getattr(country, "common_name", country.name).split(",")[0]
+
+
+def _weights(rng: random.Random) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """R7: a weighted method with weights in fives summing to 100, or lowest price."""
+    if rng.random() < 0.45:
+        return EvaluationMethod.lowest_price.value, ((Criterion.price.value, 100),)
+    price = rng.choice((60, 65, 70, 75, 80))
+    others = [c.value for c in Criterion if c != Criterion.price]
+    chosen = sorted(rng.sample(others, rng.randint(2, 4)))
+    parts = dict.fromkeys(chosen, 5)
+    for _ in range((100 - price) // 5 - len(chosen)):
+        parts[rng.choice(chosen)] += 5
+    weights = ((Criterion.price.value, price), *sorted(parts.items()))
+    return EvaluationMethod.weighted.value, weights
+
+
+def draw_tender(rng: random.Random, world: World, agency: AgencyRef, issue: date) -> Tender:
+    lots = list(world.lots.values())
+    lot = rng.choices(lots, weights=[lot.weight for lot in lots])[0]
+    destination = world.pick_destination(rng, agency)
+    title = rng.choice(COMPETITION_TITLES[lot.number]).format(country=country_name(destination))
+    products = rng.sample(PRODUCTS[lot.number], min(len(PRODUCTS[lot.number]), rng.randint(1, 8)))
+    lines = [(p, rng.randint(*p.qty) * rng.randint(2, 8)) for p in products]
+    method, weights = _weights(rng)
+    shipped = lot.number in SHIPPED_LOTS
+    freight = shipped and rng.random() < 0.7
+    export = shipped and rng.random() < (0.3 if lot.number == 1 else 0.08)
+    installation = shipped and rng.random() < (0.55 if lot.number in (1, 3) else 0.15)
+    warranty = rng.choice((12, 24, 36)) if shipped else 0
+
+    horizon = min(issue + timedelta(days=DELIVERY_HORIZON_DAYS), world.lta_to)
+    active = [h for h in world.holders if world.holds(h.id, lot.id, issue)]
+    invited = [h for h in active if world.holds_through(h.id, lot.id, issue, horizon)]
+    left_out = []
+    for holder in active:
+        if holder not in invited:
+            last = max(b for a, b in world.holdings[(holder.id, lot.id)] if a <= issue <= b)
+            reason = f"Its holding of lot {lot.number} ends on {last}, before the planned delivery."
+            left_out.append((holder, reason))
+    if not invited:
+        invited, left_out = active, []
+    if len(invited) >= 3 and rng.random() < 0.08:
+        out = rng.choice(invited)
+        invited = [h for h in invited if h is not out]
+        left_out.append((out, rng.choice(EXCLUSION_REASONS)))
+    return Tender(
+        agency, lot, title, destination, method, weights, freight, export, installation,
+        warranty, lines, invited, sorted(left_out, key=lambda x: x[0].code),
+    )  # fmt: skip
+
+
+def receive_offers(
+    rng: random.Random,
+    fx: FxBook,
+    tender: Tender,
+    issued: datetime,
+    deadline: datetime,
+    cutoff: datetime,
+    needed: bool,
+) -> list[Bid]:
+    """Offers of the invited holders received up to `cutoff`; `needed`: at least one on time."""
+    responders = [h for h in tender.invited if rng.random() < 0.85]
+    if needed and not responders:
+        responders = tender.invited[:1]
+    lateness = [rng.random() < 0.04 for _ in responders]
+    if needed and responders and all(lateness):
+        lateness[0] = False
+    bids = []
+    window = (deadline - issued).total_seconds()
+    for holder, late in zip(responders, lateness, strict=True):
+        if late:
+            received = deadline + timedelta(minutes=rng.randint(5, 900))
+        else:
+            received = issued + timedelta(seconds=int(window * rng.uniform(0.3, 0.99)))
+        currencies = OFFER_CURRENCIES.get(holder.code, (("USD", 1.0),))
+        currency = rng.choices([c for c, _ in currencies], weights=[w for _, w in currencies])[0]
+        level = rng.uniform(0.9, 1.1) * (1 + 0.02 * (deadline.year - 2024))
+        if rng.random() < 0.03:  # an abnormally low offer (R9)
+            level *= 0.6
+        rate = fx.for_pricing(currency, deadline.date())
+        usd = [p.usd * level * rng.uniform(0.95, 1.05) for p, _ in tender.lines]
+        goods = sum(u * q for u, (_, q) in zip(usd, tender.lines, strict=True))
+        services_usd = []
+        if tender.freight:
+            services_usd.append(("freight", goods * rng.uniform(0.02, 0.06)))
+        if tender.export_licensing:
+            services_usd.append(("export_licensing", rng.uniform(150, 900)))
+        if tender.installation:
+            services_usd.append(("installation_support", goods * rng.uniform(0.03, 0.08)))
+        if tender.warranty_months > 12:
+            years = tender.warranty_months / 12 - 1
+            services_usd.append(("warranty", goods * rng.uniform(0.02, 0.04) * years))
+        extra_warranty = rng.choice((0, 0, 12))
+        bid = Bid(
+            holder=holder,
+            currency=currency,
+            received_at=received.replace(microsecond=0),
+            late=late,
+            delivery_days=rng.randint(2, 10) if tender.lot.number == 5 else rng.randint(10, 60),
+            warranty_months=tender.warranty_months
+            + (extra_warranty if tender.warranty_months else 0),
+            valid_until=deadline.date() + timedelta(days=rng.choice((60, 90, 120))),
+            takes_back=rng.random() < 0.4,
+            energy_label=tender.lot.number != 5 and rng.random() < 0.6,
+            prices=[price_units(u * rate, currency) for u in usd],
+            services=[(code, price_units(v * rate, currency)) for code, v in services_usd],
+            total_usd=goods + sum(v for _, v in services_usd),
+        )
+        if received <= cutoff:
+            bids.append(bid)
+    return bids
+
+
+def evaluate(rng: random.Random, tender: Tender, bids: list[Bid], force_valid: bool) -> None:
+    """Technical compliance, then ranks of the valid offers by the tender's method (R10)."""
+    for bid in bids:
+        if not bid.late and rng.random() < 0.07:
+            bid.compliant, bid.reason = False, rng.choice(DISQUALIFICATIONS)
+    valid = [b for b in bids if b.compliant and not b.late]
+    on_time = [b for b in bids if not b.late]
+    if force_valid and not valid and on_time:
+        on_time[0].compliant, on_time[0].reason = True, None
+        valid = on_time[:1]
+    if not valid:
+        return
+    weights = dict(tender.weights)
+    cheapest = min(b.total_usd for b in valid)
+    fastest = min(b.delivery_days for b in valid)
+    longest = max(b.warranty_months for b in valid) or 1
+
+    def score(bid: Bid) -> float:
+        if tender.method == EvaluationMethod.lowest_price:
+            return -bid.total_usd
+        return (
+            weights.get(Criterion.price.value, 0) * cheapest / bid.total_usd
+            + weights.get(Criterion.delivery_time.value, 0) * fastest / bid.delivery_days
+            + weights.get(Criterion.warranty.value, 0) * bid.warranty_months / longest
+            + weights.get(Criterion.sustainability.value, 0)
+            * (bid.takes_back + bid.energy_label)
+            / 2
+            + weights.get(Criterion.past_performance.value, 0) * bid.holder.quality / 4
+        )
+
+    for rank, bid in enumerate(sorted(valid, key=lambda b: (-score(b), b.holder.code)), start=1):
+        bid.rank = rank
+
+
+def _decimal_text(units: int, currency: str) -> str:
+    return str(round_money(from_units(units), currency))
+
+
+def content_hash(reference: str, tender: Tender, bid: Bid) -> str:
+    """sha256 of the offer's content as received: a canonical JSON (sorted keys, no spaces)."""
+    content = {
+        "competition": reference,
+        "consolidator": bid.holder.code,
+        "currency": bid.currency,
+        "received_at": bid.received_at.isoformat() + "Z",
+        "delivery_days": bid.delivery_days,
+        "warranty_months": bid.warranty_months,
+        "valid_until": bid.valid_until.isoformat(),
+        "takes_back_equipment": bid.takes_back,
+        "energy_label": bid.energy_label,
+        "lines": [
+            {"line_no": n, "unit_price": _decimal_text(price, bid.currency)}
+            for n, price in enumerate(bid.prices, start=1)
+        ],
+        "services": [
+            {"service": code, "price": _decimal_text(price, bid.currency)}
+            for code, price in bid.services
+        ],
+    }
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

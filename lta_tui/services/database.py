@@ -18,8 +18,9 @@ class DatabaseNotReady(RuntimeError):
     """The database is missing or behind the code; the message says which command fixes it."""
 
 
-def open_engine(config: Config) -> Engine:
-    return make_engine(config.database.url)
+def open_engine(config: Config, *, create: bool = True) -> Engine:
+    """The configured engine; `create=False` leaves a missing SQLite folder alone."""
+    return make_engine(config.database.url, create_dir=create)
 
 
 def backup_dir(config: Config) -> Path:
@@ -27,7 +28,13 @@ def backup_dir(config: Config) -> Path:
 
 
 def check_ready(engine: Engine) -> None:
-    """Refuse to work on an empty or out-of-date schema, naming the command that fixes it."""
+    """Refuse to work on a missing, empty or out-of-date database, naming the command that fixes
+    it. A missing SQLite file is not created here: only `init` and `demo` create databases."""
+    file = engine.url.database if engine.dialect.name == "sqlite" else None
+    if file and not Path(file).exists():
+        raise DatabaseNotReady(
+            f"there is no database at {file}: run `lta-tui init` (or `lta-tui demo`)"
+        )
     try:
         current = migrate.current_revision(engine)
     except SQLAlchemyError as exc:

@@ -126,7 +126,7 @@ class LtaApp(App[str]):
             if self._engine is None:
                 from lta_tui.services.database import check_ready, open_engine
 
-                engine = open_engine(self.config)
+                engine = open_engine(self.config, create=False)
                 try:
                     check_ready(engine)
                 except Exception:

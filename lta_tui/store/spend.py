@@ -109,8 +109,9 @@ def spend_summary(
         goods.label("goods"),
         func.sum(usd, type_=BigInteger).label("total"),
     ).group_by(OrderLine.order_id)
-    if len(conditions) > 1:
-        # A narrow filter: sum only the lines of the matching orders (index on the order side).
+    narrow = len(conditions) > 1
+    if narrow:
+        # Sum only the lines of the matching orders, found through the orders' indexes.
         matching = select(Order.id).where(and_(*conditions))
         per_order = per_order.where(OrderLine.order_id.in_(matching))
     per_order = per_order.subquery("per_order")
@@ -124,7 +125,7 @@ def spend_summary(
             func.sum(per_order.c.total, type_=BigInteger).label("total"),
         )
         .select_from(per_order.join(Order, Order.id == per_order.c.order_id))
-        .where(and_(*conditions))
+        .where(*([] if narrow else conditions))
     )
     if keys:
         stmt = stmt.group_by(*keys)

@@ -151,3 +151,33 @@ def test_rates_filter_by_currency(conn):
     page = list_rates(conn, BrowseQuery(text="sek"))
     assert page.total == 2 and page.rows[0].units_per_usd == Decimal("9.2")
     assert [r.effective_date.month for r in rate_history(conn, "SEK")] == [1, 11]
+
+
+def test_sub_lta_consumption_is_measured_in_the_ceilings_currency(demo_db):
+    """R15: a sub-LTA's consumption is its orders' value in its own currency over its ceiling,
+    not USD at historical rates over a ceiling converted at today's rate."""
+    from sqlalchemy import text
+
+    from lta_tui.domain.money import from_units
+    from lta_tui.services.browse import BrowseQuery
+    from lta_tui.services.browse_sub_ltas import list_sub_ltas
+    from tests.conftest import DEMO_UNTIL
+
+    _, engine = demo_db
+    with engine.connect() as conn:
+        page = list_sub_ltas(conn, BrowseQuery(limit=1000), DEMO_UNTIL)
+        spent = dict(
+            conn.execute(
+                text(
+                    "SELECT sub_lta_id, sum(total) FROM orders WHERE sub_lta_id IS NOT NULL "
+                    "AND status IN ('issued','partially_delivered','delivered','closed') "
+                    "GROUP BY sub_lta_id"
+                )
+            ).all()
+        )
+    checked = [r for r in page.rows if r.consumption.currency != "USD" and r.id in spent]
+    assert checked, "the demo data has non-USD sub-LTAs with orders"
+    for row in checked:
+        c = row.consumption
+        assert c.consumed == from_units(spent[row.id])
+        assert c.pct == from_units(spent[row.id]) * 100 / c.ceiling

@@ -1,8 +1,9 @@
 """Sub-LTAs: the browse list with each one's consumption of its ceiling, and its catalogue.
 
-Consumption (R15) is the USD value of the sub-LTA's orders that count as spend (their
-`total_usd`, the sum of the lines' stored `amount_usd`, R20) against the ceiling converted to
-USD at the UN operational rate in force on the day asked about.
+Consumption (R15) is measured in the ceiling's currency: the `total` of the sub-LTA's orders
+that count as spend (direct orders are in the sub-LTA's currency, R13) against its ceiling. The
+USD figures beside it (the orders' stored `total_usd`, R20, and the ceiling at the rate in force
+on the day asked about) are for reading only.
 """
 
 from __future__ import annotations
@@ -43,12 +44,13 @@ class Consumption:
     units_per_usd: Decimal | None  # None: no rate in force, so no USD ceiling
     ceiling_usd: Decimal | None
     consumed_usd: Decimal
+    consumed: Decimal  # in the ceiling's currency
 
     @property
     def pct(self) -> Decimal | None:
-        if not self.ceiling_usd:
+        if not self.ceiling:
             return None
-        return self.consumed_usd * 100 / self.ceiling_usd
+        return self.consumed * 100 / self.ceiling
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,12 @@ class SubLtaRow:
 
 
 def consumed_usd_subquery(sub_lta_ids: Select | None = None):
-    """USD spend per sub-LTA: the `total_usd` of its orders in spend statuses; only of the
-    sub-LTAs `sub_lta_ids` selects, if given."""
+    """Spend per sub-LTA: the `total_usd` (`units`) and `total` (`local_units`, the sub-LTA's
+    currency) of its orders in spend statuses; only of the sub-LTAs `sub_lta_ids` selects."""
     stmt = select(
         Order.sub_lta_id.label("sub_lta_id"),
         func.sum(type_coerce(Order.total_usd, BigInteger)).label("units"),
+        func.sum(type_coerce(Order.total, BigInteger)).label("local_units"),
     ).where(
         Order.sub_lta_id.is_not(None),
         Order.status.in_([s.value for s in SPEND_STATUSES]),
@@ -90,25 +93,26 @@ def rate_in_force_units(on: date) -> ColumnElement:
     return case((SubLta.currency == "USD", literal(_RATE_SCALE)), else_=latest)
 
 
-def consumption_pct_sort(consumed_units: ColumnElement, rate_units: ColumnElement) -> ColumnElement:
+def consumption_pct_sort(local_units: ColumnElement) -> ColumnElement:
     """An approximate consumption ratio, for ordering rows only (never shown or summed)."""
     ceiling = type_coerce(SubLta.ceiling, BigInteger)
-    return (
-        cast(func.coalesce(consumed_units, 0), Float)
-        * cast(rate_units, Float)
-        / (cast(ceiling, Float) * _RATE_SCALE + 1e-9)
-    )
+    return cast(func.coalesce(local_units, 0), Float) / (cast(ceiling, Float) + 1e-9)
 
 
 def consumption_of(
-    ceiling: Decimal, currency: str, rate_units: int | None, consumed_units: int | None, on: date
+    ceiling: Decimal,
+    currency: str,
+    rate_units: int | None,
+    consumed_units: int | None,
+    local_units: int | None,
+    on: date,
 ) -> Consumption:
-    consumed = from_units(int(consumed_units or 0))
+    consumed_usd, consumed = from_units(int(consumed_units or 0)), from_units(int(local_units or 0))
     if rate_units is None:
-        return Consumption(ceiling, currency, None, None, consumed)
+        return Consumption(ceiling, currency, None, None, consumed_usd, consumed)
     units_per_usd = from_units(int(rate_units), 6)
     ceiling_usd = to_usd(ceiling, Rate(currency, on, units_per_usd)) if units_per_usd else None
-    return Consumption(ceiling, currency, units_per_usd, ceiling_usd, consumed)
+    return Consumption(ceiling, currency, units_per_usd, ceiling_usd, consumed_usd, consumed)
 
 
 def list_sub_ltas(conn: Connection, query: BrowseQuery, today: date) -> Page[SubLtaRow]:
@@ -130,6 +134,7 @@ def list_sub_ltas(conn: Connection, query: BrowseQuery, today: date) -> Page[Sub
             SubLta.currency,
             rate.label("rate_units"),
             consumed.c.units,
+            consumed.c.local_units,
         )
         .join(Agency, Agency.id == SubLta.agency_id)
         .join(Consolidator, Consolidator.id == SubLta.consolidator_id)
@@ -149,7 +154,7 @@ def list_sub_ltas(conn: Connection, query: BrowseQuery, today: date) -> Page[Sub
         "valid_from": SubLta.valid_from,
         "valid_to": SubLta.valid_to,
         "ceiling": SubLta.ceiling,
-        "consumption": consumption_pct_sort(consumed.c.units, rate),
+        "consumption": consumption_pct_sort(consumed.c.local_units),
     }
     rows, total, key = sorted_page(conn, stmt, query, sorts, [SubLta.id])
     return Page(
@@ -161,7 +166,7 @@ def list_sub_ltas(conn: Connection, query: BrowseQuery, today: date) -> Page[Sub
                 consolidator=r[3],
                 valid_from=r[4],
                 valid_to=r[5],
-                consumption=consumption_of(r[6], r[7], r[8], r[9], today),
+                consumption=consumption_of(r[6], r[7], r[8], r[9], r[10], today),
             )
             for r in rows
         ],
@@ -218,6 +223,7 @@ def sub_lta_detail(conn: Connection, sub_lta_id: int, today: date) -> SubLtaDeta
             SubLta.currency,
             rate_in_force_units(today),
             consumed.c.units,
+            consumed.c.local_units,
         )
         .join(Agency, Agency.id == SubLta.agency_id)
         .join(Consolidator, Consolidator.id == SubLta.consolidator_id)
@@ -260,7 +266,7 @@ def sub_lta_detail(conn: Connection, sub_lta_id: int, today: date) -> SubLtaDeta
         consolidator_name=head[5],
         valid_from=head[6],
         valid_to=head[7],
-        consumption=consumption_of(head[8], head[9], head[10], head[11], today),
+        consumption=consumption_of(head[8], head[9], head[10], head[11], head[12], today),
         orders=int(orders),
         items=items,
     )

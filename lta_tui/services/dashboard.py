@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from lta_tui.domain.rules import check_ceiling
 from lta_tui.domain.states import AWAITING_DELIVERY, CompetitionStatus
 from lta_tui.services.browse_sub_ltas import (
     Consumption,
@@ -290,6 +291,7 @@ def sub_lta_alerts(
             SubLta.currency,
             rate_in_force_units(today),
             consumed.c.units,
+            consumed.c.local_units,
         )
         .join(Agency, Agency.id == SubLta.agency_id)
         .join(Consolidator, Consolidator.id == SubLta.consolidator_id)
@@ -298,9 +300,17 @@ def sub_lta_alerts(
     )
     alerts = []
     for r in rows:
-        consumption = consumption_of(r[5], r[6], r[7], r[8], today)
-        pct = consumption.pct
-        near = pct is not None and pct >= ceiling_warn_pct
+        consumption = consumption_of(r[5], r[6], r[7], r[8], r[9], today)
+        near = bool(
+            check_ceiling(
+                label=r[1],
+                ceiling=consumption.ceiling,
+                used=consumption.consumed,
+                amount=Decimal(0),
+                currency=consumption.currency,
+                warn_pct=ceiling_warn_pct,
+            )
+        )
         days_left = (r[4] - today).days
         expiring = days_left <= expiry_warn_days
         if near or expiring:

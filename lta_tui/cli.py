@@ -6,6 +6,7 @@ heavy modules (the database stack, Textual) load only in the command that needs 
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -183,9 +184,16 @@ def database_error(exc: Exception) -> str | None:
     if isinstance(exc, DatabaseUrlError):
         return str(exc)
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import DBAPIError
 
-    if not isinstance(exc, (OperationalError, InterfaceError)):
+    from lta_tui.services.database import DatabaseNotReady
+    from lta_tui.services.reference import ReferenceDataError
+
+    if isinstance(exc, (DatabaseNotReady, ReferenceDataError)):
+        return str(exc)
+    if isinstance(exc, sqlite3.DatabaseError):  # e.g. a backup of a file that is not SQLite
+        return f"{_State.database_url or 'database'}: cannot use the database: {exc}"
+    if not isinstance(exc, DBAPIError):
         return None
     lines = str(exc.orig or exc).strip().splitlines() or [exc.__class__.__name__]
     url = _State.database_url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 import lta_tui
 from lta_tui.store.migrate import head_revision
-from tests.conftest import ROOT, write_config
+from tests.conftest import DATA_DIR, ROOT, write_config
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -97,6 +98,10 @@ def test_init_creates_the_database_then_has_nothing_to_change(tmp_path: Path, ru
 def test_db_upgrade_reports_the_revision(tmp_path: Path, run_cli):
     config = write_config(tmp_path)
     head = head_revision()
+    missing = run_cli("--config", str(config), "db", "upgrade")
+    assert "no database at" in one_error_line(missing) and "lta-tui init" in missing.stderr
+    assert not (tmp_path / "lta.db").exists()  # a mistyped path does not become a database
+    (tmp_path / "lta.db").touch()
     fresh = run_cli("--config", str(config), "db", "upgrade")
     assert fresh.returncode == 0, fresh.stderr
     assert fresh.stdout.strip() == f"Schema upgraded from empty to {head}."
@@ -188,3 +193,18 @@ def test_demo_fills_the_database_once(tmp_path: Path, run_cli):
 
     both = run_cli(*args, "--replace", "--if-empty")
     assert "exclude each other" in one_error_line(both)
+
+
+def test_bad_reference_data_changes_nothing(tmp_path: Path, run_cli):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    with (data / "rates.csv").open("a", encoding="utf-8") as fh:
+        fh.write("EUR,2026-13-01,0.9,UN ORE\n")
+    config = write_config(tmp_path)
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(str(DATA_DIR), str(data)), encoding="utf-8"
+    )
+    result = run_cli("--config", str(config), "init")
+    line = one_error_line(result)
+    assert "rates.csv" in line and "effective_date" in line and "not a date" in line
+    assert not (tmp_path / "lta.db").exists()  # checked before anything is written

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from lta_tui.config import Config
-from lta_tui.services.reference import SeedReport, seed_reference
+from lta_tui.services.reference import SeedReport, read_reference, seed_reference
 from lta_tui.store import migrate
 from lta_tui.store.engine import make_engine, session_scope
 
@@ -30,11 +30,7 @@ def backup_dir(config: Config) -> Path:
 def check_ready(engine: Engine) -> None:
     """Refuse to work on a missing, empty or out-of-date database, naming the command that fixes
     it. A missing SQLite file is not created here: only `init` and `demo` create databases."""
-    file = engine.url.database if engine.dialect.name == "sqlite" else None
-    if file and not Path(file).exists():
-        raise DatabaseNotReady(
-            f"there is no database at {file}: run `lta-tui init` (or `lta-tui demo`)"
-        )
+    _refuse_missing_file(engine)
     try:
         current = migrate.current_revision(engine)
     except SQLAlchemyError as exc:
@@ -47,6 +43,14 @@ def check_ready(engine: Engine) -> None:
         raise DatabaseNotReady("the database schema is out of date: run `lta-tui db upgrade`")
 
 
+def _refuse_missing_file(engine: Engine) -> None:
+    file = engine.url.database if engine.dialect.name == "sqlite" else None
+    if file and not Path(file).exists():
+        raise DatabaseNotReady(
+            f"there is no database at {file}: run `lta-tui init` (or `lta-tui demo`)"
+        )
+
+
 @dataclass(frozen=True)
 class InitResult:
     url: str
@@ -55,7 +59,9 @@ class InitResult:
 
 
 def initialise(config: Config, engine: Engine | None = None) -> InitResult:
-    """Create or upgrade the schema, then seed the reference data. Idempotent."""
+    """Create or upgrade the schema, then seed the reference data. Idempotent. The reference
+    files are read and checked first, so a bad file changes nothing."""
+    read_reference(config)
     engine = engine or open_engine(config)
     backup = migrate.upgrade(engine, backup_dir=backup_dir(config))
     with session_scope(engine) as session:
@@ -66,8 +72,10 @@ def initialise(config: Config, engine: Engine | None = None) -> InitResult:
 
 
 def upgrade(config: Config) -> tuple[str | None, str, Path | None]:
-    """`lta-tui db upgrade`: returns (revision before, revision after, backup taken)."""
-    engine = open_engine(config)
+    """`lta-tui db upgrade`: returns (revision before, revision after, backup taken). A missing
+    SQLite file is refused: a mistyped path must not become a new, empty database."""
+    engine = open_engine(config, create=False)
+    _refuse_missing_file(engine)
     before = migrate.current_revision(engine)
     backup = migrate.upgrade(engine, backup_dir=backup_dir(config))
     return before, migrate.current_revision(engine) or "", backup

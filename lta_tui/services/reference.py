@@ -17,6 +17,8 @@ from typing import Any
 from sqlmodel import Session, SQLModel, select
 
 from lta_tui.config import Config
+from lta_tui.domain.money import MoneyError, parse_amount, to_units
+from lta_tui.domain.rules import check_iso_codes
 from lta_tui.store.models import (
     Agency,
     Consolidator,
@@ -31,6 +33,8 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+RATE_DIGITS = 6  # exchange_rates.units_per_usd is stored in millionths
 
 
 class ReferenceDataError(ValueError):
@@ -88,10 +92,123 @@ def _upsert(session: Session, report: SeedReport, model: type[SQLModel], where: 
     return row
 
 
+@dataclass(frozen=True)
+class Holder:
+    code: str
+    name: str
+    country: str
+    lots: tuple[tuple[int, date, date | None], ...]  # (lot, active_from, active_to)
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """The contents of `data/`, read and checked."""
+
+    agencies: tuple[tuple[str, str, bool], ...]
+    lots: tuple[tuple[int, str, str], ...]  # (number, title, space-separated UNSPSC prefixes)
+    services: tuple[tuple[str, str, str], ...]
+    consolidators: tuple[Holder, ...]
+    rates: tuple[tuple[str, date, Decimal, str], ...]
+
+
+def _field(path: Path, where: str, entry: dict, key: str, kind: type | None = str) -> Any:
+    """`entry[key]`, refused with the file, the entry and the key when missing or mistyped."""
+    value = entry.get(key)
+    if value is None or value == "":
+        raise ReferenceDataError(f"{path}: {where}: {key} is missing")
+    if kind is date and isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ReferenceDataError(f"{path}: {where}: {key}: {value!r} is not a date") from None
+    if kind is not None and not isinstance(value, kind):
+        raise ReferenceDataError(f"{path}: {where}: {key}: {value!r} is not a {kind.__name__}")
+    return value
+
+
+def _rate(path: Path, where: str, text: str) -> Decimal:
+    try:
+        value = parse_amount(text)
+        to_units(value, RATE_DIGITS)
+    except MoneyError as exc:
+        raise ReferenceDataError(f"{path}: {where}: units_per_usd: {exc}") from None
+    if value <= 0:
+        raise ReferenceDataError(f"{path}: {where}: units_per_usd must be positive")
+    return value
+
+
+def _iso(path: Path, where: str, **codes: str) -> None:
+    """R19 through its one rule function."""
+    findings = check_iso_codes(**codes)
+    if findings:
+        raise ReferenceDataError(f"{path}: {where}: {findings[0].message}")
+
+
+def read_reference(config: Config) -> ReferenceData:
+    """Read and check every reference file of `config.data_dir`; nothing touches the database."""
+    data = config.data_dir
+    path = data / "organizations.csv"
+    agencies = tuple(
+        (
+            _field(path, f"row {n}", row, "code"),
+            _field(path, f"row {n}", row, "name"),
+            (row.get("founding_party") or "").strip().lower() == "true",
+        )
+        for n, row in enumerate(_csv(path), start=2)
+    )
+    path = data / "lots.toml"
+    lots = tuple(
+        (
+            _field(path, f"lot {n}", e, "number", int),
+            _field(path, f"lot {n}", e, "title"),
+            " ".join(_field(path, f"lot {n}", e, "unspsc", list)),
+        )
+        for n, e in enumerate(_toml(path, "lot"), start=1)
+    )
+    numbers = {number for number, _, _ in lots}
+    path = data / "services.toml"
+    services = tuple(
+        (
+            _field(path, f"service {n}", e, "code"),
+            _field(path, f"service {n}", e, "title"),
+            " ".join(_field(path, f"service {n}", e, "unspsc", list)),
+        )
+        for n, e in enumerate(_toml(path, "service"), start=1)
+    )
+    path = data / "consolidators.toml"
+    holders = []
+    for n, e in enumerate(_toml(path, "consolidator"), start=1):
+        where = f"consolidator {n}"
+        code = _field(path, where, e, "code")
+        country = _field(path, code, e, "country")
+        _iso(path, code, country=country)
+        holdings = []
+        for h in e.get("lots", []):
+            lot = _field(path, code, h, "lot", int)
+            if lot not in numbers:
+                raise ReferenceDataError(f"{path}: {code}: unknown lot {lot}")
+            start = _field(path, f"{code} lot {lot}", h, "active_from", date)
+            end = h.get("active_to")
+            end = _field(path, f"{code} lot {lot}", h, "active_to", date) if end else None
+            holdings.append((lot, start, end))
+        holders.append(Holder(code, _field(path, code, e, "name"), country, tuple(holdings)))
+    path = data / "rates.csv"
+    rates = []
+    if path.exists():
+        for n, row in enumerate(_csv(path), start=2):
+            where = f"row {n}"
+            currency = _field(path, where, row, "currency")
+            _iso(path, where, currency=currency)
+            on = _field(path, where, row, "effective_date", date)
+            units = _rate(path, where, _field(path, where, row, "units_per_usd"))
+            rates.append((currency, on, units, row.get("source") or "UN ORE"))
+    return ReferenceData(agencies, lots, services, tuple(holders), tuple(rates))
+
+
 def seed_reference(session: Session, config: Config) -> SeedReport:
     """Load the LTA, lots, service types, organizations, consolidators, holdings and the sample
     of exchange rates from `config.data_dir` into the database."""
-    data = config.data_dir
+    ref = read_reference(config)
     report = SeedReport()
     lta_cfg = config.lta
     lta = _upsert(
@@ -107,70 +224,41 @@ def seed_reference(session: Session, config: Config) -> SeedReport:
             "lead_agencies": "UNDP UNICEF UNFPA",
         },
     )
-    for row in _csv(data / "organizations.csv"):
-        _upsert(
-            session,
-            report,
-            Agency,
-            {"code": row["code"]},
-            {"name": row["name"], "founding_party": row["founding_party"].lower() == "true"},
-        )
+    for code, name, founding in ref.agencies:
+        _upsert(session, report, Agency, {"code": code}, {"name": name, "founding_party": founding})
     lots: dict[int, Lot] = {}
-    for entry in _toml(data / "lots.toml", "lot"):
-        lots[entry["number"]] = _upsert(
+    for number, title, unspsc in ref.lots:
+        lots[number] = _upsert(
             session,
             report,
             Lot,
-            {"lta_id": lta.id, "number": entry["number"]},
-            {"title": entry["title"], "unspsc": " ".join(entry["unspsc"])},
+            {"lta_id": lta.id, "number": number},
+            {"title": title, "unspsc": unspsc},
         )
-    for entry in _toml(data / "services.toml", "service"):
-        _upsert(
-            session,
-            report,
-            ServiceType,
-            {"code": entry["code"]},
-            {"title": entry["title"], "unspsc": " ".join(entry["unspsc"])},
-        )
-    for entry in _toml(data / "consolidators.toml", "consolidator"):
-        holder = _upsert(
+    for code, title, unspsc in ref.services:
+        _upsert(session, report, ServiceType, {"code": code}, {"title": title, "unspsc": unspsc})
+    for holder in ref.consolidators:
+        row = _upsert(
             session,
             report,
             Consolidator,
-            {"code": entry["code"]},
-            {"name": entry["name"], "country": entry["country"]},
+            {"code": holder.code},
+            {"name": holder.name, "country": holder.country},
         )
-        for holding in entry.get("lots", []):
-            lot = lots.get(holding["lot"])
-            if lot is None:
-                raise ReferenceDataError(
-                    f"{data / 'consolidators.toml'}: {entry['code']}: unknown lot {holding['lot']}"
-                )
+        for lot, active_from, active_to in holder.lots:
             _upsert(
                 session,
                 report,
                 LotHolding,
-                {
-                    "consolidator_id": holder.id,
-                    "lot_id": lot.id,
-                    "active_from": holding["active_from"],
-                },
-                {"active_to": holding.get("active_to")},
+                {"consolidator_id": row.id, "lot_id": lots[lot].id, "active_from": active_from},
+                {"active_to": active_to},
             )
-    rates = data / "rates.csv"
-    if rates.exists():
-        for row in _csv(rates):
-            _upsert(
-                session,
-                report,
-                ExchangeRate,
-                {
-                    "currency": row["currency"],
-                    "effective_date": date.fromisoformat(row["effective_date"]),
-                },
-                {
-                    "units_per_usd": Decimal(row["units_per_usd"]),
-                    "source": row.get("source") or "UN ORE",
-                },
-            )
+    for currency, effective_date, units_per_usd, source in ref.rates:
+        _upsert(
+            session,
+            report,
+            ExchangeRate,
+            {"currency": currency, "effective_date": effective_date},
+            {"units_per_usd": units_per_usd, "source": source},
+        )
     return report

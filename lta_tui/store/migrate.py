@@ -59,10 +59,14 @@ def backup_sqlite(engine: Engine, backup_dir: Path) -> Path | None:
     backup_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     target = backup_dir / f"{Path(engine.url.database).stem}-{stamp}.db"
-    src = sqlite3.connect(engine.url.database)
+    src = sqlite3.connect(f"file:{engine.url.database}?mode=ro", uri=True)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)
+    except BaseException:
+        dst.close()
+        target.unlink(missing_ok=True)  # no half-written backup left behind
+        raise
     finally:
         dst.close()
         src.close()

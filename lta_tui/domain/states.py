@@ -35,6 +35,14 @@ class OrderStatus(_Vocabulary):
     cancelled = "cancelled"
 
 
+#: Orders placed with the consolidator and not cancelled: what counts as spend.
+SPEND_STATUSES = (
+    OrderStatus.issued,
+    OrderStatus.partially_delivered,
+    OrderStatus.delivered,
+    OrderStatus.closed,
+)
+
 #: Orders still waiting for (part of) their delivery.
 AWAITING_DELIVERY = (OrderStatus.issued, OrderStatus.partially_delivered)
 

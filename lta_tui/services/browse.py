@@ -67,5 +67,6 @@ def sorted_page(
     total = conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
     expr = sorts[key]
     order = expr.desc() if query.descending else expr.asc()
-    rows = conn.execute(stmt.order_by(order, *tiebreak).limit(query.limit)).all()
+    # Empty values last in either direction, the same on SQLite and PostgreSQL.
+    rows = conn.execute(stmt.order_by(expr.is_(None), order, *tiebreak).limit(query.limit)).all()
     return rows, int(total.scalar_one()), key

@@ -7,13 +7,14 @@ this module never reads the price tables at all, so no caller can show, sum or s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from lta_tui.domain.money import line_amount
+from lta_tui.domain.rules import may_reveal_prices
 from lta_tui.services.browse import BrowseQuery, Page, sorted_page, text_condition
 from lta_tui.store.models import (
     Agency,
@@ -194,8 +195,11 @@ class CompetitionDetail:
     orders: list[OrderRef]
 
 
-def competition_detail(conn: Connection, competition_id: int) -> CompetitionDetail:
-    """A competition's full record; offer prices only once the opening is recorded (R5)."""
+def competition_detail(
+    conn: Connection, competition_id: int, now: datetime | None = None
+) -> CompetitionDetail:
+    """A competition's full record; offer prices only once the deadline has passed and the
+    opening is recorded (R5, `may_reveal_prices`)."""
     mc = MiniCompetition
     head = conn.execute(
         select(
@@ -221,7 +225,8 @@ def competition_detail(conn: Connection, competition_id: int) -> CompetitionDeta
     ).first()
     if head is None:
         raise CompetitionNotFound(f"no competition with id {competition_id}")
-    sealed = head.opened_at is None
+    now = now or datetime.now(timezone.utc)
+    sealed = not may_reveal_prices(now, head.deadline, head.opened_at)
     lines = [
         RequirementView(*r)
         for r in conn.execute(

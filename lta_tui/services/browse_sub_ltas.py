@@ -18,6 +18,7 @@ from sqlalchemy.sql import ColumnElement
 
 from lta_tui.domain.fx import Rate, to_usd
 from lta_tui.domain.money import from_units
+from lta_tui.domain.states import SPEND_STATUSES
 from lta_tui.services.browse import BrowseQuery, Page, sorted_page, text_condition
 from lta_tui.store.models import (
     Agency,
@@ -28,7 +29,6 @@ from lta_tui.store.models import (
     Order,
     SubLta,
 )
-from lta_tui.store.spend import SPEND_STATUSES
 
 _RATE_SCALE = 10**6  # ExchangeRate.units_per_usd is stored as millionths
 

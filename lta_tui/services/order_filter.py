@@ -1,7 +1,8 @@
 """The filter language of the orders and order-lines lists (the `/` box).
 
-Words are ANDed; a bare word is a PO number prefix; `key:value` narrows one field and a value
-may list alternatives with commas (`agency:UNDP,UNICEF`). Keys: agency, cons (consolidator),
+`key:value` words are ANDed, each narrowing one field; a value may list alternatives with commas
+(`agency:UNDP,UNICEF`). A bare word is a PO number prefix; several bare words are alternatives
+(a PO starts with any of them). Keys: agency, cons (consolidator),
 lot, status, channel, cur (currency), country, from, to, year, and in the lines view unspsc
 (a code prefix). A mistake raises `FilterError` with a message meant for the user as is.
 """

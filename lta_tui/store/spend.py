@@ -19,16 +19,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
 from lta_tui.domain.money import from_units
-from lta_tui.domain.states import OrderStatus
+from lta_tui.domain.states import SPEND_STATUSES
 from lta_tui.store.models import Agency, Consolidator, Lot, Order, OrderLine
-
-#: Orders that count as spend: placed with the consolidator and not cancelled.
-SPEND_STATUSES = (
-    OrderStatus.issued,
-    OrderStatus.partially_delivered,
-    OrderStatus.delivered,
-    OrderStatus.closed,
-)
 
 DIMENSIONS = ("agency", "lot", "consolidator", "year", "quarter", "month", "country", "channel")
 

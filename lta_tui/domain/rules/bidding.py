@@ -14,19 +14,11 @@ from lta_tui.domain.rules._ratio import as_decimal, exceeds_pct, share_pct
 from lta_tui.domain.rules._render import day, line_field, line_prefix, moment, money, percent
 from lta_tui.domain.rules.findings import Finding, error, warning
 from lta_tui.domain.rules.records import Holding, holders_on, holdings_of, holds_lot
-from lta_tui.domain.states import Criterion, EvaluationMethod, OrderStatus
+from lta_tui.domain.states import SPEND_STATUSES, Criterion, EvaluationMethod
 
 _CRITERIA = {c.value for c in Criterion}
 #: Order states from which an order counts as issued (a competition can no longer be cancelled).
-_ISSUED = {
-    s.value
-    for s in (
-        OrderStatus.issued,
-        OrderStatus.partially_delivered,
-        OrderStatus.delivered,
-        OrderStatus.closed,
-    )
-}
+_ISSUED = {s.value for s in SPEND_STATUSES}
 
 
 def check_holder_active(

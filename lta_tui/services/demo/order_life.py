@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from itertools import accumulate
 from typing import NamedTuple
 
+from lta_tui.domain.states import SPEND_STATUSES
 from lta_tui.domain.states import OrderStatus as O
 from lta_tui.services.demo.amounts import MILLI
 from lta_tui.services.demo.vocabulary import ORDER_CANCELLATIONS
@@ -33,8 +34,7 @@ _ODDS = [
 ]
 DRAFT, ISSUED, CANCELLED = O.draft.value, O.issued.value, O.cancelled.value
 PARTIAL, DELIVERED, CLOSED = O.partially_delivered.value, O.delivered.value, O.closed.value
-#: States whose orders count as spend (as `store.spend.SPEND_STATUSES`).
-SPEND = frozenset((ISSUED, PARTIAL, DELIVERED, CLOSED))
+SPEND = frozenset(s.value for s in SPEND_STATUSES)
 _VERSION = {DRAFT: 1, ISSUED: 2, CANCELLED: 3, PARTIAL: 3, DELIVERED: 4, CLOSED: 5}
 
 

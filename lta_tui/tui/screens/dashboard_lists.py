@@ -49,10 +49,14 @@ def aligned(
             keep.remove(column)
         if width - sum(widths[i] + GAP for i in keep) >= LAST_MIN:
             break
+    # One space between columns when that is what the last one (a PO number) needs to show whole.
+    need = max(len(r[last]) for r in rows)
+    room = width - sum(widths[i] for i in keep)
+    gap = 1 if room - GAP * len(keep) < need <= room - len(keep) else GAP
     lines = []
     for row in rows:
         cells = [row[i].rjust(widths[i]) if i in right else row[i].ljust(widths[i]) for i in keep]
-        text = (" " * GAP).join([*cells, row[last]])
+        text = (" " * gap).join([*cells, row[last]])
         lines.append(Text(text, no_wrap=True, overflow="ellipsis"))
     return lines
 

@@ -32,7 +32,7 @@ class DatabaseProblemScreen(Screen[None]):
         yield Header()
         with Vertical(id="problem") as box:
             box.border_title = "The database is not ready"
-            yield Static(Text(self.message[:1].upper() + self.message[1:]), id="problem-message")
+            yield Static(Text(_sentence(self.message)), id="problem-message")
             yield Static(Text(f"Database: {self.url}"), id="problem-url")
             yield Static(Text(COMMANDS), id="problem-commands")
             yield Static(Text("Run the command in a shell, then start lta-tui again."))
@@ -40,3 +40,9 @@ class DatabaseProblemScreen(Screen[None]):
 
     def action_quit_with_message(self) -> None:
         self.app.exit(self.message)
+
+
+def _sentence(message: str) -> str:
+    """The message with a capital first letter, unless it starts with a URL or a path."""
+    first = message.split(" ", 1)[0]
+    return message if "://" in first or "/" in first else message[:1].upper() + message[1:]

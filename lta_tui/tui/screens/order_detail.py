@@ -31,6 +31,8 @@ _SECTIONS = (
     ("history", "History"),
 )
 _CHANGE_WIDTH = 80  # characters of an audit event's before/after shown in the table
+_DESCRIPTION_MIN = 20  # cells of a line's description, however narrow the terminal
+_BESIDE_DESCRIPTION = 48  # cells the line table needs for #, quantity and the three amounts
 
 
 class OrderDetailScreen(Screen):
@@ -38,6 +40,12 @@ class OrderDetailScreen(Screen):
 
     CSS_PATH = "orders.tcss"
     SUB_TITLE = "Order"
+    HELP: ClassVar[str] = (
+        "One order, read-only: its header, lines (with the quantity delivered), deliveries, "
+        "amendments and history. Amounts are in the order's currency and in USD at the rate "
+        "stored with the order. tab moves between the tables, ← → scroll a wide table "
+        "sideways, esc goes back to the list."
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", tooltip="Back to the list"),
     ]
@@ -105,34 +113,36 @@ class OrderDetailScreen(Screen):
         usd = lambda v: Text(format_money(v, "USD"), justify="right")  # noqa: E731
         self._fill(
             "lines",
+            # The amounts first: at 80 columns they show without scrolling sideways.
             [
                 "#",
-                "Kind",
                 "Description",
-                "UNSPSC",
                 "Qty",
-                "Unit",
                 "Unit price",
                 "Amount",
                 "Amount USD",
                 "Delivered",
+                "Unit",
+                "UNSPSC",
+                "Kind",
             ],  # fmt: skip
             [
                 [
                     Text(str(x.line_no), justify="right"),
-                    Text(x.service or x.kind),
-                    Text(x.description),
-                    Text(x.unspsc),
+                    Text(x.description, no_wrap=True, overflow="ellipsis"),
                     _qty(x.quantity),
-                    Text(x.unit),
                     money(x.unit_price),
                     money(x.amount),
                     usd(x.amount_usd),
                     _qty(x.delivered_quantity),
+                    Text(x.unit),
+                    Text(x.unspsc),
+                    Text(x.service or x.kind),
                 ]  # fmt: skip
                 for x in d.lines
             ],
             keys=[str(x.id) for x in d.lines],
+            widths={"Description": max(_DESCRIPTION_MIN, self.size.width - _BESIDE_DESCRIPTION)},
         )
         self._fill(
             "deliveries",
@@ -181,10 +191,15 @@ class OrderDetailScreen(Screen):
         columns: Sequence[str],
         rows: Sequence[Sequence[Text]],
         keys: Sequence[str] | None = None,
+        widths: dict[str, int] | None = None,
     ) -> None:
+        """Fill table `key`; a column of `widths` is no wider than that (its cells cut with …)."""
         table = self.query_one(f"#order-{key}", DataTable)
         table.clear(columns=True)
-        table.add_columns(*columns)
+        for n, column in enumerate(columns):
+            longest = max([len(column), *(row[n].cell_len for row in rows)])
+            limit = (widths or {}).get(column)
+            table.add_column(column, width=min(longest, limit) if limit else None)
         for n, row in enumerate(rows):
             table.add_row(*row, key=keys[n] if keys else None)
         table.set_class(not rows, "-empty")

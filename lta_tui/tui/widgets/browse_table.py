@@ -15,6 +15,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
+from lta_tui.tui.widgets.column_layout import fit_middle
+
 CELL_PADDING = 1
 SCROLLBAR = 2
 
@@ -114,9 +116,28 @@ class BrowseTable(DataTable):
                 )
             blank = Text("")
             for key, cells in self._rows:
-                self.add_row(*(cells.get(spec.key, blank) for spec, _ in layout), key=key)
+                self.add_row(
+                    *(
+                        _fit(cells.get(spec.key, blank), width, first=n == 0)
+                        for n, (spec, width) in enumerate(layout)
+                    ),
+                    key=key,
+                )
         if current is not None:
             try:
                 self.move_cursor(row=self.get_row_index(current))
             except RowDoesNotExist:  # the record is no longer in the list
                 self.move_cursor(row=0)
+
+
+def _fit(cell: Text, width: int, *, first: bool) -> Text:
+    """`cell` cut to `width` cells with a visible "…" (the table would cut it silently); the
+    first column, the record's identifier, is cut in the middle so that its end stays."""
+    if cell.cell_len <= width:
+        return cell
+    plain = cell.plain
+    if first and not cell.spans and plain.isascii() and plain.isprintable() and width >= 8:
+        return Text(fit_middle(plain, width), style=cell.style, justify=cell.justify)
+    cut = cell.copy()
+    cut.truncate(width, overflow="ellipsis")
+    return cut

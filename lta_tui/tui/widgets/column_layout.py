@@ -80,13 +80,25 @@ def fit_cell(text: str, width: int, right: bool = False) -> str:
     return pad + text if right else text + pad
 
 
+def fit_middle(text: str, width: int) -> str:
+    """`text` as `width` cells, cut in the middle when too long: identifiers (PO numbers such
+    as UNSECRETARIAT-2026-000123) differ at their end, which must stay visible."""
+    if len(text) <= width or not (text.isascii() and text.isprintable()) or width < 8:
+        return fit_cell(text, width)
+    tail = (width - 1) * 2 // 3
+    return text[: width - 1 - tail] + "…" + text[-tail:]
+
+
 def join_cells(cells: Sequence[str], layout: Layout) -> str:
-    """One table line (without the trailing fill) from a row's cells."""
+    """One table line (without the trailing fill) from a row's cells; the first column (the
+    record's identifier) is cut in the middle, the others at their end."""
     parts = []
-    for index, _x, width, right in layout.slots:
+    for n, (index, _x, width, right) in enumerate(layout.slots):
         text = cells[index]
         if len(text) <= width and text.isascii() and text.isprintable():
             parts.append(text.rjust(width) if right else text.ljust(width))  # the usual case
+        elif n == 0 and not right:
+            parts.append(fit_middle(text, width))
         else:
             parts.append(fit_cell(text, width, right))
     return " " * MARGIN + (" " * layout.gap).join(parts)

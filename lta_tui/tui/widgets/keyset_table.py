@@ -301,7 +301,11 @@ class KeysetTable(Widget, can_focus=True):
     def action_cycle_sort(self) -> None:
         if self._source is None:
             return
-        keys = [c.key for c in self._source.columns if c.sortable]
+        columns = self._source.columns
+        shown = {slot.index for slot in self._current_layout().slots}
+        # Only the columns on screen: sorting on a hidden one would look like a random order.
+        keys = [c.key for i, c in enumerate(columns) if c.sortable and i in shown]
+        keys = keys or [c.key for c in columns if c.sortable]
         if keys:
             at = keys.index(self._sort_key) if self._sort_key in keys else -1
             self.sort_by(keys[(at + 1) % len(keys)])

@@ -121,10 +121,15 @@ def load_config(path: str | os.PathLike[str] | None = None, db_url: str | None =
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        raise ConfigError(f"{file}: {key}: {message}") from None
+        # An unknown key is named first: a misspelt key also makes the real one "missing".
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        problems = []
+        for err in errors:
+            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            problems.append(f"{key}: {message}")
+        more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if problems[1:] else ""
+        raise ConfigError(f"{file}: {problems[0]}{more}") from None
     base = file.parent
     data_dir = config.data_dir if config.data_dir.is_absolute() else base / config.data_dir
     # a URL typed on the command line or in the environment is relative to where it was typed

@@ -256,3 +256,16 @@ def test_cli_missing_config_exits_2(tmp_path: Path, run_cli):
     result = run_cli("--config", str(tmp_path / "absent.toml"), "init")
     assert result.returncode == 2
     assert result.stderr.strip() == f"lta-tui: {tmp_path / 'absent.toml'}: config file not found"
+
+
+def test_a_misspelt_required_key_is_named_before_the_missing_one(tmp_path: Path):
+    path = _write(
+        tmp_path,
+        f'data_dir = "{DATA_DIR}"\n[user]\nname = "x"\nagancy = "UNDP"\n'
+        '[rules]\nceiling_warn_pct = "lots"\n',
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: user.agancy: unknown key")
+    assert "user.agency: Field required" in message and "rules.ceiling_warn_pct" in message

@@ -35,7 +35,12 @@ class DatabaseProblemScreen(Screen[None]):
             yield Static(Text(_sentence(self.message)), id="problem-message")
             yield Static(Text(f"Database: {self.url}"), id="problem-url")
             yield Static(Text(COMMANDS), id="problem-commands")
-            yield Static(Text("Run the command in a shell, then start lta-tui again."))
+            yield Static(
+                Text(
+                    "Run the command in a shell with the same --config or --db you gave here, "
+                    "then start lta-tui again."
+                )
+            )
         yield Footer()
 
     def action_quit_with_message(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +19,12 @@ from lta_tui.domain.fx import Rate, rate_in_force, to_usd
 from lta_tui.domain.money import line_amount
 from lta_tui.domain.states import CompetitionStatus, OrderStatus
 from lta_tui.services.demo import DemoError, generate_demo
+from lta_tui.services.demo.vocabulary import (
+    COMPETITION_THEMES,
+    CURRENCY_COUNTRIES,
+    DESTINATIONS,
+    PRODUCTS,
+)
 from lta_tui.store.models import (
     CatalogueItem,
     Delivery,
@@ -118,6 +125,113 @@ def test_order_states_follow_age(demo):
     assert all(
         r[0] for r in rows(eng, "SELECT cancellation_reason FROM orders WHERE status = 'cancelled'")
     )
+
+
+@pytest.fixture(scope="module")
+def bigger(tmp_path_factory):
+    """A run large enough for shares to mean something."""
+    cfg, eng, summary = _fresh(tmp_path_factory.mktemp("demo") / "big", orders=5000)
+    yield cfg, eng, summary
+    eng.dispose()
+
+
+def test_orders_awaiting_delivery_are_recent(demo, bigger):
+    for _, eng, _ in (demo, bigger):
+        ages = [
+            (UNTIL - date.fromisoformat(r[0])).days
+            for r in rows(
+                eng,
+                "SELECT order_date FROM orders WHERE status IN ('issued', 'partially_delivered')",
+            )
+        ]
+        assert ages and max(ages) <= 730
+        assert sum(age > 365 for age in ages) <= 0.01 * len(ages)
+        assert sum(age <= 183 for age in ages) >= 0.9 * len(ages)
+
+
+def test_goods_lines_of_an_order_are_distinct_items_and_about_ten_lines_an_order(bigger):
+    _, eng, _ = bigger
+    ((repeated,),) = rows(
+        eng,
+        """SELECT count(*) FROM (SELECT order_id FROM order_lines WHERE kind = 'goods'
+           GROUP BY order_id, coalesce(catalogue_item_id, description) HAVING count(*) > 1)""",
+    )
+    assert repeated == 0
+    ((lines,),) = rows(eng, "SELECT count(*) FROM order_lines")
+    assert 9.5 * 5000 <= lines <= 10.5 * 5000
+
+
+def test_competition_lines_contain_the_product_of_the_title(demo):
+    _, eng, _ = demo
+    themes = [
+        (re.compile(re.escape(t.title).replace(re.escape("{country}"), ".+") + "$"), lot, t)
+        for lot, lot_themes in COMPETITION_THEMES.items()
+        for t in lot_themes
+    ]
+    sku = {p.description: p.sku for products in PRODUCTS.values() for p in products}
+    asked = defaultdict(set)
+    for competition_id, description in rows(
+        eng, "SELECT competition_id, description FROM requirement_lines"
+    ):
+        asked[competition_id].add(sku[description])
+    found = rows(
+        eng,
+        "SELECT m.id, m.title, l.number FROM mini_competitions m JOIN lots l ON l.id = m.lot_id",
+    )
+    assert found
+    for competition_id, title, lot in found:
+        matches = [t for pattern, n, t in themes if n == lot and pattern.match(title)]
+        assert len(matches) == 1, title
+        for group in matches[0].groups:
+            assert asked[competition_id] & set(group), (title, asked[competition_id])
+
+
+def test_destinations_fit_the_currency_and_field_titles_go_to_programme_countries(demo, bigger):
+    field = {code for code, _ in DESTINATIONS}
+    for _, eng, _ in (demo, bigger):
+        found = rows(eng, "SELECT currency, destination_country FROM orders")
+        for currency, country in found:
+            assert currency in ("USD", "EUR") or country in CURRENCY_COUNTRIES[currency], (
+                currency,
+                country,
+            )
+        xof = {country for currency, country in found if currency == "XOF"}
+        assert xof and xof <= {"SN", "CI", "ML", "BF", "NE", "BJ", "TG", "GW"}
+        for title, country in rows(eng, "SELECT title, destination_country FROM mini_competitions"):
+            if "field" in title or "data collection" in title or "country office" in title:
+                assert country in field, (title, country)
+    # field agencies buy mostly for programme countries
+    found = rows(
+        bigger[1],
+        """SELECT o.destination_country FROM orders o JOIN agencies a ON a.id = o.agency_id
+           WHERE a.code IN ('UNDP', 'UNICEF', 'UNFPA') AND o.currency IN ('USD', 'EUR')""",
+    )
+    assert sum(r[0] in field for r in found) > 0.85 * len(found)
+
+
+def test_every_holder_of_a_lot_gets_a_part_of_the_largest_agencys_orders(bigger):
+    _, eng, _ = bigger
+    found = rows(
+        eng,
+        """SELECT l.number, c.code, sum(o.total_usd) FROM orders o
+           JOIN agencies a ON a.id = o.agency_id JOIN lots l ON l.id = o.lot_id
+           JOIN consolidators c ON c.id = o.consolidator_id
+           WHERE a.code = 'UNDP' AND o.status NOT IN ('draft', 'cancelled')
+           GROUP BY 1, 2""",
+    )
+    by_lot = defaultdict(dict)
+    for lot, holder, spend in found:
+        by_lot[lot][holder] = spend
+    held = defaultdict(set)
+    for lot, holder in rows(
+        eng,
+        """SELECT l.number, c.code FROM lot_holdings h JOIN lots l ON l.id = h.lot_id
+           JOIN consolidators c ON c.id = h.consolidator_id""",
+    ):
+        held[lot].add(holder)
+    for lot, spend in by_lot.items():
+        assert set(spend) == held[lot], lot
+        assert min(spend.values()) > 0.05 * sum(spend.values()), (lot, spend)
 
 
 def test_sub_ltas_catalogues_and_mix_of_currencies(demo):

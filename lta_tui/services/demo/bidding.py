@@ -17,13 +17,15 @@ from lta_tui.domain.states import Criterion, EvaluationMethod
 from lta_tui.services.demo.amounts import price_units
 from lta_tui.services.demo.rates import FxBook
 from lta_tui.services.demo.vocabulary import (
-    COMPETITION_TITLES,
+    COMPETITION_THEMES,
+    CURRENCY_COUNTRIES,
     DISQUALIFICATIONS,
     EXCLUSION_REASONS,
     OFFER_CURRENCIES,
     PRODUCTS,
     SHIPPED_LOTS,
     Product,
+    Theme,
 )
 from lta_tui.services.demo.world import AgencyRef, HolderRef, LotRef, World
 
@@ -92,13 +94,28 @@ def _weights(rng: random.Random) -> tuple[str, tuple[tuple[str, int], ...]]:
     return EvaluationMethod.weighted.value, weights
 
 
+def theme_products(rng: random.Random, lot: LotRef, theme: Theme) -> list[Product]:
+    """What a competition of `theme` asks for: one product of each of its groups, then some of
+    the related ones, all distinct."""
+    by_sku = {p.sku: p for p in PRODUCTS[lot.number]}
+    skus: list[str] = []
+    for group in theme.groups:
+        skus.append(rng.choice([s for s in group if s not in skus]))
+    related = [s for s in theme.related if s not in skus]
+    skus += rng.sample(related, rng.randint(0, min(len(related), 8 - len(skus))))
+    return [by_sku[s] for s in skus]
+
+
 def draw_tender(rng: random.Random, world: World, agency: AgencyRef, issue: date) -> Tender:
     lots = list(world.lots.values())
     lot = rng.choices(lots, weights=[lot.weight for lot in lots])[0]
-    destination = world.pick_destination(rng, agency)
-    title = rng.choice(COMPETITION_TITLES[lot.number]).format(country=country_name(destination))
-    products = rng.sample(PRODUCTS[lot.number], min(len(PRODUCTS[lot.number]), rng.randint(1, 8)))
-    lines = [(p, rng.randint(*p.qty) * rng.randint(2, 8)) for p in products]
+    destination = world.pick_destination(rng, agency, "USD")
+    themes = COMPETITION_THEMES[lot.number]
+    if not world.in_the_field(destination):  # no "field teams" at headquarters
+        themes = tuple(t for t in themes if not t.field) or themes
+    theme = rng.choice(themes)
+    title = theme.title.format(country=country_name(destination))
+    lines = [(p, rng.randint(*p.qty) * rng.randint(2, 8)) for p in theme_products(rng, lot, theme)]
     method, weights = _weights(rng)
     shipped = lot.number in SHIPPED_LOTS
     freight = shipped and rng.random() < 0.7
@@ -152,6 +169,8 @@ def receive_offers(
             received = issued + timedelta(seconds=int(window * rng.uniform(0.3, 0.99)))
         currencies = OFFER_CURRENCIES.get(holder.code, (("USD", 1.0),))
         currency = rng.choices([c for c, _ in currencies], weights=[w for _, w in currencies])[0]
+        if tender.destination not in CURRENCY_COUNTRIES.get(currency, (tender.destination,)):
+            currency = "USD"  # a local currency only for its own country (DKK to Denmark)
         level = rng.uniform(0.9, 1.1) * (1 + 0.02 * (deadline.year - 2024))
         if rng.random() < 0.03:  # an abnormally low offer (R9)
             level *= 0.6

@@ -23,6 +23,9 @@ from lta_tui.services.demo.world import AgencyRef, World
 
 MAX_LINES = 40
 MEAN_LINES = 10.0
+#: Mean of the line counts drawn: an order has no more goods lines than its catalogue has items,
+#: so the draw aims higher for the lines kept to average MEAN_LINES.
+DRAW_MEAN = 13.5
 SERVICE_ORDER = ("freight", "export_licensing", "installation_support", "warranty")
 FREIGHT_MODES = (("air", "78101500"), ("sea", "78101700"), ("road", "78101800"))
 Line = tuple
@@ -43,7 +46,7 @@ def _line_count_weights(mean: float) -> list[float]:
 
 
 _LINE_COUNTS = list(range(1, MAX_LINES + 1))
-_LINE_WEIGHTS = _line_count_weights(MEAN_LINES)
+_LINE_WEIGHTS = _line_count_weights(DRAW_MEAN)
 
 
 class OrderContent:
@@ -52,44 +55,46 @@ class OrderContent:
         self._names: dict[str, str] = {}
         # orders come day by day: what is valid is worked out once per day
         self._day: date | None = None
-        self._offices_on: dict[int, list[tuple[float, list[SubLtaPlan]]]] = {}
-        self._lots_on: dict[int, tuple[list[tuple[int, list[Item]]], list[float]]] = {}
+        self._offices_on: dict[int, list[tuple[float, tuple]]] = {}
 
     def catalogue_choice(
         self, rng: random.Random, agency: AgencyRef, day: date
     ) -> tuple[SubLtaPlan, int, list[Item]] | None:
         """R13: a sub-LTA of the agency valid on `day`, a lot and its catalogue items valid
-        then; offices by their share of the agency's orders."""
+        then. Offices by their share of the agency's orders, then a lot of the office's
+        sub-LTAs by the lot's weight, then one of the sub-LTAs offering that lot by its
+        holder's weight: every holder an office signed with gets its part of each lot."""
         if day != self._day:
-            self._day, self._offices_on, self._lots_on = day, {}, {}
+            self._day, self._offices_on = day, {}
         offices = self._offices_on.get(agency.id)
         if offices is None:
             offices = self._offices_on[agency.id] = [
-                (office.share, plans)
+                (office.share, by_lot)
                 for office in self.offices[agency.id]
-                if (plans := [p for p in office.plans if p.valid_from <= day <= p.valid_to])
+                if (by_lot := self._office_lots(office, day))[0]
             ]
-        candidates = list(offices)
-        while candidates:
-            k = rng.choices(range(len(candidates)), weights=[s for s, _ in candidates])[0]
-            _, plans = candidates.pop(k)
-            # holders' weights chose who signed the sub-LTAs; lean on them again, gently
-            plan = rng.choices(plans, weights=[p.holder.weight**0.5 for p in plans])[0]
-            lots, weights = self._lots(plan, day)
-            if lots:
-                lot_id, items = rng.choices(lots, weights=weights)[0]
-                return plan, lot_id, items
-        return None
+        if not offices:
+            return None
+        k = rng.choices(range(len(offices)), weights=[s for s, _ in offices])[0]
+        lots, lot_weights, sellers = offices[k][1]
+        n = rng.choices(range(len(lots)), weights=lot_weights)[0]
+        entries, holder_weights = sellers[n]
+        plan, items = rng.choices(entries, weights=holder_weights)[0]
+        return plan, lots[n], items
 
-    def _lots(
-        self, plan: SubLtaPlan, day: date
-    ) -> tuple[list[tuple[int, list[Item]]], list[float]]:
-        found = self._lots_on.get(plan.id)
-        if found is None:
-            lots = [(lot, items) for lot in plan.items if (items := plan.items_on(lot, day))]
-            weights = [self.world.lots[lot].weight for lot, _ in lots]
-            found = self._lots_on[plan.id] = (lots, weights)
-        return found
+    def _office_lots(self, office: Office, day: date) -> tuple[list[int], list[float], list]:
+        """The lots the office's sub-LTAs valid on `day` offer, their weights, and for each
+        lot the (sub-LTA, items) offering it with the holders' weights."""
+        by_lot: dict[int, list[tuple[SubLtaPlan, list[Item]]]] = {}
+        for plan in office.plans:
+            if plan.valid_from <= day <= plan.valid_to:
+                for lot_id in plan.items:
+                    if items := plan.items_on(lot_id, day):
+                        by_lot.setdefault(lot_id, []).append((plan, items))
+        lots = sorted(by_lot)
+        # holders' weights chose who signed the sub-LTAs; lean on them again, gently
+        sellers = [(by_lot[lot], [p.holder.weight**0.5 for p, _ in by_lot[lot]]) for lot in lots]
+        return lots, [self.world.lots[lot].weight for lot in lots], sellers
 
     def direct_lines(
         self,
@@ -105,11 +110,8 @@ class OrderContent:
         odds = SERVICE_ODDS.get(self.world.lots[lot_id].number, {})
         services = [c for c in SERVICE_ORDER if c in odds and rng.random() < odds[c]]
         services = services[: count - 1]
-        goods = count - len(services)
-        if goods <= len(items):
-            picks = rng.sample(items, goods)
-        else:  # a long order repeats items, e.g. one line per project charged
-            picks = rng.sample(items, len(items)) + rng.choices(items, k=goods - len(items))
+        # each goods line a distinct item: an order cannot have more lines than the catalogue
+        picks = rng.sample(items, min(count - len(services), len(items)))
         lines = []
         for item in picks:
             low, high = item.qty

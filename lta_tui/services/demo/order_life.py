@@ -1,6 +1,7 @@
 """Where an order stands on `until`, given its age: recent ones issued or partly delivered (a few
-drafts), older ones delivered, the oldest closed; a few cancelled with a reason. Also which
-lines a partial delivery covered."""
+drafts), older ones delivered, the oldest closed; a few cancelled with a reason. Orders still
+awaiting delivery are nearly all from the last six months, a rare straggler up to two years
+old, none older. Also which lines a partial delivery covered."""
 
 from __future__ import annotations
 
@@ -23,10 +24,14 @@ _BY_AGE = (
     (30, ((O.issued, .60), (O.partially_delivered, .22), (O.delivered, .13), (O.cancelled, .05))),
     (90, ((O.issued, .22), (O.partially_delivered, .28), (O.delivered, .42), (O.closed, .03),
           (O.cancelled, .05))),
-    (365, ((O.issued, .03), (O.partially_delivered, .07), (O.delivered, .45), (O.closed, .41),
+    (180, ((O.issued, .04), (O.partially_delivered, .08), (O.delivered, .55), (O.closed, .29),
            (O.cancelled, .04))),
-    (None, ((O.partially_delivered, .01), (O.delivered, .12), (O.closed, .84),
-            (O.cancelled, .03))),
+    (365, ((O.issued, .004), (O.partially_delivered, .012), (O.delivered, .40), (O.closed, .54),
+           (O.cancelled, .04))),
+    # a straggler now and then between one and two years; none older
+    (730, ((O.partially_delivered, .0008), (O.delivered, .14), (O.closed, .83),
+           (O.cancelled, .03))),
+    (None, ((O.delivered, .12), (O.closed, .85), (O.cancelled, .03))),
 )  # fmt: skip
 _ODDS = [
     (limit, [s.value for s, _ in odds], list(accumulate(w for _, w in odds)))
@@ -56,8 +61,8 @@ def draw_life(
     age = (until - day).days
     _, states, weights = next(o for o in _ODDS if o[0] is None or age <= o[0])
     status = forced or states[bisect_right(weights, rng.random() * weights[-1])]
-    if not may_lapse and status in (DRAFT, CANCELLED):
-        status = ISSUED
+    if not may_lapse and status in (DRAFT, CANCELLED):  # what an order of that age mostly is
+        status = ISSUED if age <= 90 else DELIVERED if age <= 365 else CLOSED
     lead = min(5 + int(rng.random() * 56), age)
     delivered_on = day + timedelta(days=lead)
     first_shipment = None

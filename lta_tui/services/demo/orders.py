@@ -153,7 +153,7 @@ class OrderStream:
             raise RuntimeError(f"no sub-LTA catalogue is valid on {day}")
         plan, lot_id, items = choice
         life = draw_life(rng, day, world.until, forced)
-        destination = world.pick_destination(rng, agency)
+        destination = world.pick_destination(rng, agency, plan.currency)
         lines = self.content.direct_lines(rng, plan, lot_id, items, destination, day)
         placed = Placed(agency, plan.holder.id, lot_id, day, plan.currency, destination,
                         moment(day, rng), world.person(rng, agency.id), sub_lta=plan)  # fmt: skip

@@ -85,8 +85,15 @@ def _pick_holders(rng: random.Random, holders: list[HolderRef], count: int) -> l
 
 
 def _catalogue(
-    rng: random.Random, world: World, fx: FxBook, plan: SubLtaPlan, next_id: int
+    rng: random.Random,
+    world: World,
+    fx: FxBook,
+    plan: SubLtaPlan,
+    next_id: int,
+    every_lot: bool = False,
 ) -> list[Item]:
+    """The catalogue of a sub-LTA: 1–3 of the lots the holder holds (`every_lot`: all of them,
+    for the main offices of the largest agencies), 10–40 items."""
     first, last = plan.valid_from, plan.valid_to
     held = [
         lot
@@ -95,16 +102,16 @@ def _catalogue(
     ]
     through = [lot for lot in held if world.holds_through(plan.holder.id, lot.id, first, last)]
     lots: list[LotRef] = []
-    for _ in range(rng.choice((1, 2, 2, 3))):
+    for _ in range(len(held) if every_lot else rng.choice((1, 2, 2, 3))):
         pool = [lot for lot in (through if not lots else held) if lot not in lots]
         if pool:
             lots.append(rng.choices(pool, weights=[lot.weight for lot in pool])[0])
     if not lots:
         return []
-    total = rng.randint(10, 40)
+    total = rng.randint(30, 40) if every_lot else rng.randint(10, 40)
     weight = sum(lot.weight for lot in lots)
     counts = [
-        min(len(PRODUCTS[lot.number]), max(4, round(total * lot.weight / weight))) for lot in lots
+        min(len(PRODUCTS[lot.number]), max(12, round(total * lot.weight / weight))) for lot in lots
     ]
     while sum(counts) > 40:
         counts[counts.index(max(counts))] -= 1
@@ -160,16 +167,18 @@ def plan_sub_ltas(
             office = Office(currency, share)
             agency_offices.append(office)
             big = share >= 0.3
-            count = 3 if agency.rank < 3 and big else 2 if agency.rank < 10 and big else 1
+            # the main offices of the largest agencies sign with every holder, for every lot
+            main = agency.rank < 3 and big
+            count = len(world.holders) if main else 2 if agency.rank < 10 and big else 1
             for n, holder in enumerate(_pick_holders(rng, world.holders, count)):
-                if n == 0 or rng.random() < 0.5:  # the first one covers the whole span
+                if n == 0 or main or rng.random() < 0.5:  # the first one covers the whole span
                     begin = max(world.lta_from, world.start - timedelta(days=rng.randint(0, 500)))
                 else:
                     begin = world.start + timedelta(days=rng.randint(30, max(31, span // 2)))
                 for first, last in _windows(rng, begin, world):
                     sequence += 1
                     plan = SubLtaPlan(0, agency.id, holder, currency, first, last)
-                    items = _catalogue(rng, world, fx, plan, writer.ids(CatalogueItem, 0))
+                    items = _catalogue(rng, world, fx, plan, writer.ids(CatalogueItem, 0), main)
                     if not items:
                         continue
                     plan.id = writer.ids(SubLta)

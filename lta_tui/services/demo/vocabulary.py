@@ -70,15 +70,35 @@ HEADQUARTERS = {
     "UNWTO": "ES", "OPCW": "NL", "CTBTO": "AT",
 }  # fmt: skip
 
-#: Destinations of field orders (ISO 3166 alpha-2) with their weight.
+#: Programme countries (ISO 3166 alpha-2) field orders go to, with their weight.
 DESTINATIONS = (
     ("KE", 8), ("ET", 6), ("BD", 6), ("SD", 5), ("AF", 5), ("NG", 5), ("CD", 5), ("UA", 5),
     ("SS", 4), ("SO", 4), ("HT", 4), ("YE", 4), ("PK", 4), ("UG", 4), ("MM", 3), ("SY", 3),
     ("LB", 3), ("JO", 3), ("CO", 3), ("ML", 3), ("NE", 3), ("BF", 3), ("MZ", 3), ("TZ", 3),
-    ("TR", 2), ("VE", 2), ("CF", 2), ("TD", 2), ("ZW", 2), ("MW", 2), ("IQ", 2), ("PS", 2),
-    ("KH", 2), ("NP", 2), ("PH", 2), ("ID", 2), ("IN", 2), ("LY", 1), ("GT", 1), ("HN", 1),
-    ("PE", 1), ("US", 4), ("DK", 3), ("CH", 3), ("IT", 1), ("AT", 1),
+    ("SN", 3), ("CI", 3), ("TR", 2), ("VE", 2), ("CF", 2), ("TD", 2), ("ZW", 2), ("MW", 2),
+    ("IQ", 2), ("PS", 2), ("KH", 2), ("NP", 2), ("PH", 2), ("ID", 2), ("IN", 2), ("BJ", 1),
+    ("TG", 1), ("LY", 1), ("GT", 1), ("HN", 1), ("PE", 1),
 )  # fmt: skip
+
+#: Local currencies and the countries an order in them goes to (an office paying in its local
+#: currency buys for its own country; XOF is the West African CFA franc). Orders in USD or EUR
+#: go anywhere.
+CURRENCY_COUNTRIES: dict[str, tuple[str, ...]] = {
+    "XOF": ("SN", "CI", "ML", "BF", "NE", "BJ", "TG"),
+    "KES": ("KE",), "BDT": ("BD",), "INR": ("IN",), "JPY": ("JP",), "KWD": ("KW",),
+    "DKK": ("DK",), "CHF": ("CH",), "GBP": ("GB",),
+}  # fmt: skip
+#: Agencies with country offices: most of their USD/EUR orders go to programme countries.
+FIELD_AGENCIES = frozenset({
+    "UNDP", "UNICEF", "UNFPA", "UNOPS", "UNHCR", "WFP", "WHO", "UNSECRETARIAT", "FAO", "IOM",
+    "UN-WOMEN", "UNRWA", "ILO", "UNESCO", "UNODC", "UN-HABITAT", "UNAIDS", "UNEP", "IFAD",
+})  # fmt: skip
+#: Share of a field agency's USD/EUR orders bought for its headquarters; other agencies buy
+#: mostly for their headquarters.
+FIELD_HQ_SHARE = 0.08
+HQ_SHARE = 0.85
+#: Agencies that work in a few countries only.
+FIELD_COUNTRIES = {"UNRWA": ("JO", "LB", "SY", "PS")}
 
 #: Consolidators by code: order weight (about 4:3:2:1) and how well they perform (1–4 scale).
 HOLDER_WEIGHT = {"CONS-A": 4.0, "CONS-B": 3.0, "CONS-C": 2.0, "CONS-D": 1.0}
@@ -265,35 +285,66 @@ SERVICE_ODDS: dict[int, dict[str, float]] = {
     5: {"installation_support": 0.20},
 }
 
-COMPETITION_TITLES: dict[int, tuple[str, ...]] = {
+
+@dataclass(frozen=True)
+class Theme:
+    """A competition title and what it asks for: one product of each group (SKUs of the lot)
+    and some of the related products; `field`: only for programme countries."""
+
+    title: str
+    groups: tuple[tuple[str, ...], ...]
+    related: tuple[str, ...]
+    field: bool = False
+
+
+COMPETITION_THEMES: dict[int, tuple[Theme, ...]] = {
     1: (
-        "Network upgrade of the {country} country office",
-        "Data-centre refresh, {country} hub",
-        "Wi-Fi coverage for field sites in {country}",
-        "Firewalls and switches, {country} offices",
+        Theme("Network upgrade of the {country} country office", (("SW24P", "SW48"),),
+              ("RTBR", "AP6", "FW1G", "SFP10", "RACK42", "UPS3", "PSU750"), field=True),
+        Theme("Data-centre refresh, {country} hub", (("SRV1U", "SRV2U", "SRVHD"),),
+              ("NAS", "SAN24", "HDD24", "NIC25", "PSU750", "UPS10", "RACK42", "SWCORE", "SFP10")),
+        Theme("Wi-Fi coverage for field sites in {country}", (("AP6", "AP6O"),),
+              ("SW24P", "SFP10", "UPS3", "RTBR"), field=True),
+        Theme("Firewalls and switches, {country} offices", (("FW1G", "FW10G"),
+              ("SW24P", "SW48", "SWCORE")), ("SFP10", "RTBR", "RACK42")),
     ),
     2: (
-        "Laptops and monitors for {country} staff",
-        "Rugged tablets for data collection in {country}",
-        "Desktop refresh, {country} country office",
-        "Smartphones for {country} field teams",
+        Theme("Laptops and monitors for {country} staff",
+              (("NB14I5", "NB14I7", "NB13LTE", "WS16"), ("MON24", "MON27", "MON34")),
+              ("DOCK", "KBD", "MOUSE", "BAG15", "CAM1080")),
+        Theme("Rugged tablets for data collection in {country}", (("TAB10R",),),
+              ("TAB11", "NB15R", "BAG15", "PH61", "PHCASE"), field=True),
+        Theme("Desktop refresh, {country} country office", (("DTSFF", "AIO24"),),
+              ("MON24", "MON27", "KBD", "MOUSE", "CAM1080"), field=True),
+        Theme("Smartphones for {country} field teams", (("PH61", "PH67"),),
+              ("PHCASE", "TAB11"), field=True),
     ),
     3: (
-        "Video-conference rooms, {country} hub",
-        "Interpretation equipment for the {country} conference",
-        "Display panels and cameras, {country} office",
+        Theme("Video-conference rooms, {country} hub", (("VCBAR", "VCKIT"),),
+              ("TV65", "TV55", "TV86T", "SPKPH", "WPS4", "PTZ20")),
+        Theme("Interpretation equipment for the {country} conference",
+              (("SIS6", "BOOTH", "MICSYS"),), ("SIS6", "BOOTH", "MICSYS", "PA500", "PRJ5K")),
+        Theme("Display panels and cameras, {country} office", (("TV65", "TV55", "TV86T"),
+              ("PTZ20", "CAMC4K", "DSLR")), ("WPS4", "PRJ5K")),
     ),
     4: (
-        "Printers and scanners for {country} field offices",
-        "Multifunction printers, {country} office",
-        "Toner and printer supplies, {country}",
+        Theme("Printers and scanners for {country} field offices",
+              (("LJMONO", "LJCOL", "MFPA4", "INKPORT"), ("SCNA4", "SCNA3")),
+              ("TNRBK", "TNRCMY", "INKSET", "TRAY550"), field=True),
+        Theme("Multifunction printers, {country} office", (("MFPA3", "MFPA4", "COPIER"),),
+              ("TNRBK", "TNRCMY", "DRUM", "TRAY550")),
+        Theme("Toner and printer supplies, {country}", (("TNRBK", "TNRCMY", "INKSET", "DRUM"),),
+              ("TNRBK", "TNRCMY", "INKSET", "DRUM", "ROLLER", "TRAY550")),
     ),
     5: (
-        "Endpoint security licences for {country} offices",
-        "Productivity licences, {country} staff",
-        "Backup and virtualisation software, {country} data centre",
+        Theme("Endpoint security licences for {country} offices", (("EDR",),),
+              ("PWMGR", "VPNSUB", "MAINT")),
+        Theme("Productivity licences, {country} staff", (("M365E3", "PDFPRO", "PMSW"),),
+              ("M365E3", "PDFPRO", "PMSW", "PWMGR", "GIS")),
+        Theme("Backup and virtualisation software, {country} data centre", (("BACKUP",), ("VIRT",)),
+              ("WINSRV", "DBCORE", "MAINT", "UPGR")),
     ),
-}
+}  # fmt: skip
 
 EXCLUSION_REASONS = (
     "Declared a conflict of interest: affiliated with the implementing partner of the project.",

@@ -16,10 +16,15 @@ from lta_tui.config import Config
 from lta_tui.domain.states import Eligibility
 from lta_tui.services.demo.vocabulary import (
     AGENCY_RANK,
+    CURRENCY_COUNTRIES,
     DESTINATIONS,
+    FIELD_AGENCIES,
+    FIELD_COUNTRIES,
+    FIELD_HQ_SHARE,
     HEADQUARTERS,
     HOLDER_QUALITY,
     HOLDER_WEIGHT,
+    HQ_SHARE,
     LOT_WEIGHT,
     PEOPLE,
 )
@@ -42,6 +47,8 @@ class AgencyRef:
     weight: float
     rank: int
     headquarters: str
+    hq_share: float  # of its USD/EUR orders that go to the headquarters
+    countries: tuple[str, ...] = ()  # the only programme countries it works in, if so
 
 
 @dataclass(frozen=True)
@@ -84,11 +91,13 @@ class World:
     _agency_cum: list[float] = field(init=False)
     _destination_codes: list[str] = field(init=False)
     _destination_cum: list[float] = field(init=False)
+    _field_set: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self._agency_cum = list(accumulate(a.weight for a in self.agencies))
         self._destination_codes = [code for code, _ in DESTINATIONS]
         self._destination_cum = list(accumulate(float(w) for _, w in DESTINATIONS))
+        self._field_set = frozenset(self._destination_codes)
 
     def holds(self, holder_id: int, lot_id: int, day: date) -> bool:
         """R1/R12: the holder is active for the lot on `day`."""
@@ -114,11 +123,23 @@ class World:
     def pick_agency(self, rng: random.Random) -> AgencyRef:
         return self.agencies[bisect_right(self._agency_cum, rng.random() * self._agency_cum[-1])]
 
-    def pick_destination(self, rng: random.Random, agency: AgencyRef) -> str:
-        if rng.random() < 0.15:
+    def pick_destination(self, rng: random.Random, agency: AgencyRef, currency: str) -> str:
+        """Where an order of `agency` in `currency` goes: an order in a local currency to a
+        country of that currency; in USD or EUR to a programme country, or now and then (for
+        agencies without country offices, mostly) to the headquarters."""
+        local = CURRENCY_COUNTRIES.get(currency)
+        if local is not None:
+            return local[int(rng.random() * len(local))]
+        if rng.random() < agency.hq_share:
             return agency.headquarters
+        if agency.countries:
+            return agency.countries[int(rng.random() * len(agency.countries))]
         cum = self._destination_cum
         return self._destination_codes[bisect_right(cum, rng.random() * cum[-1])]
+
+    def in_the_field(self, country: str) -> bool:
+        """A programme country (not a headquarters or local-currency office's own country)."""
+        return country in self._field_set
 
     def person(self, rng: random.Random, agency_id: int) -> str:
         return rng.choice(self.staff[agency_id])
@@ -183,7 +204,15 @@ def load_world(conn: Connection, config: Config, until: date, seed: int) -> Worl
     rank = {code: i for i, code in enumerate(AGENCY_RANK)}
     ordered = sorted(agencies, key=lambda a: (rank.get(a.code, len(rank)), a.id))
     agency_refs = [  # Zipf: the n-th largest buys 1/n of what the largest buys
-        AgencyRef(a.id, a.code, 1.0 / (i + 1), i, HEADQUARTERS.get(a.code, "US"))
+        AgencyRef(
+            a.id,
+            a.code,
+            1.0 / (i + 1),
+            i,
+            HEADQUARTERS.get(a.code, "US"),
+            FIELD_HQ_SHARE if a.code in FIELD_AGENCIES else HQ_SHARE,
+            FIELD_COUNTRIES.get(a.code, ()),
+        )
         for i, a in enumerate(ordered)
     ]
     people = random.Random(f"{seed}:people")

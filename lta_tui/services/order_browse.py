@@ -6,12 +6,16 @@ filter language of the `/` box is parsed by `order_filter.parse_filter`.
 
 from __future__ import annotations
 
+import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
 from lta_tui.domain.money import minor_units, round_money
@@ -19,7 +23,16 @@ from lta_tui.domain.states import Channel, OrderStatus
 from lta_tui.services.order_detail import OrderDetail, OrderNotFound, order_detail
 from lta_tui.services.order_filter import FilterError, OrderFilter, Vocabulary, parse_filter
 from lta_tui.store.models import Agency, Consolidator, Lot, Order, OrderLine
-from lta_tui.store.paging import Always, Column, KeysetQuery, KeysetSpec, Row, Sort, starts_with
+from lta_tui.store.paging import (
+    Always,
+    Column,
+    KeysetQuery,
+    KeysetSpec,
+    Row,
+    Sort,
+    starts_with,
+    unindexed,
+)
 
 __all__ = [
     "LINES",
@@ -219,8 +232,11 @@ SPECS: dict[View, KeysetSpec] = {View.orders: ORDERS, View.lines: LINES}
 # --- filters as SQL --------------------------------------------------------------------------
 
 
-def where_clauses(flt: OrderFilter) -> list[ColumnElement[bool]]:
-    """The filter as WHERE clauses over `orders` (and `order_lines` for UNSPSC)."""
+def where_clauses(flt: OrderFilter, *, unindexed_ranges: bool = False) -> list[ColumnElement[bool]]:
+    """The filter as WHERE clauses over `orders` (and `order_lines` for UNSPSC).
+
+    `unindexed_ranges`: the date range and UNSPSC prefixes are written so that SQLite does not
+    read them from their indexes (see `_dense`)."""
     where: list[ColumnElement[bool]] = []
     if flt.po_prefixes:
         variants = {v for p in flt.po_prefixes for v in (p, p.upper())}
@@ -246,21 +262,78 @@ def where_clauses(flt: OrderFilter) -> list[ColumnElement[bool]]:
     ):
         if values:
             where.append(column.in_(values))
+    order_date = unindexed(Order.order_date) if unindexed_ranges else Order.order_date
     if flt.date_from is not None:
-        where.append(Order.order_date >= flt.date_from)
+        where.append(order_date >= flt.date_from)
     if flt.date_to is not None:
-        where.append(Order.order_date <= flt.date_to)
+        where.append(order_date <= flt.date_to)
     if flt.unspsc:
-        where.append(or_(*(starts_with(OrderLine.unspsc, p) for p in flt.unspsc)))
+        use_index = not unindexed_ranges
+        where.append(or_(*(starts_with(OrderLine.unspsc, p, use_index) for p in flt.unspsc)))
     return where
 
 
-def browse_query(view: View, flt: OrderFilter, sort: Sort | None = None) -> KeysetQuery:
+#: Sorts that walk the index of a range filter anyway (then the range is always indexed).
+_RANGE_SORTS = {"date": "dates", "unspsc": "unspsc"}
+
+
+def _ranges(flt: OrderFilter) -> set[str]:
+    ranges = set()
+    if flt.date_from is not None or flt.date_to is not None:
+        ranges.add("dates")
+    if flt.unspsc:
+        ranges.add("unspsc")
+    return ranges
+
+
+_dense_cache: OrderedDict[tuple[Any, ...], bool] = OrderedDict()
+_dense_lock = threading.Lock()
+
+
+def _dense(conn: Connection, view: View, flt: OrderFilter, limit: int) -> bool:
+    """Whether so many rows pass the filter that a page is read faster by walking the sort's
+    index and skipping non-matching rows than by reading every match from the filter's index
+    and sorting them: with m matches out of n rows, the first costs about limit·n/m rows, the
+    second m, so the filter is dense when m ≥ √(limit·n). Counted up to that bound only
+    (a few ms) and remembered per database, view and filter."""
+    cache_key = (str(conn.engine.url), view, flt, limit)
+    with _dense_lock:
+        if cache_key in _dense_cache:
+            _dense_cache.move_to_end(cache_key)
+            return _dense_cache[cache_key]
+    spec = SPECS[view]
+    rows = conn.execute(select(func.max(spec.id))).scalar() or 0
+    bound = max(1000, math.isqrt(limit * rows))
+    matches = select(spec.id).select_from(spec.source).where(*where_clauses(flt)).limit(bound)
+    found = conn.execute(select(func.count()).select_from(matches.subquery())).scalar_one()
+    dense = found >= bound
+    with _dense_lock:
+        _dense_cache[cache_key] = dense
+        while len(_dense_cache) > 64:
+            _dense_cache.popitem(last=False)
+    return dense
+
+
+def _page_query(
+    conn: Connection, view: View, flt: OrderFilter, sort: Sort, limit: int
+) -> KeysetQuery:
+    """`browse_query`, with the filter's ranges unindexed when walking the sort's index is
+    faster (SQLite's planner prefers any range it can read from an index)."""
+    ranges = _ranges(flt) - {_RANGE_SORTS.get(sort.key)}
+    if ranges and conn.dialect.name == "sqlite" and _dense(conn, view, flt, limit):
+        return browse_query(view, flt, sort, unindexed_ranges=True)
+    return browse_query(view, flt, sort)
+
+
+def browse_query(
+    view: View, flt: OrderFilter, sort: Sort | None = None, *, unindexed_ranges: bool = False
+) -> KeysetQuery:
     """The keyset query of one view under a filter and a sort (default: newest first)."""
     spec = SPECS[view]
     # Lines can be counted without the join when only line columns are filtered.
     narrow = view is View.lines and not flt.touches_orders
-    return spec.query(sort, where_clauses(flt), narrow_count=narrow or view is View.orders)
+    where = where_clauses(flt, unindexed_ranges=unindexed_ranges)
+    return spec.query(sort, where, narrow_count=narrow or view is View.orders)
 
 
 def fetch_page(
@@ -273,8 +346,8 @@ def fetch_page(
     limit: int,
 ) -> list[Row]:
     """One page of a view: the first or last, or the one after/before the row with `key`."""
-    query = browse_query(view, flt, sort)
     with engine.connect() as conn:
+        query = _page_query(conn, view, flt, sort, limit)
         if direction == "first":
             return query.first_page(conn, limit)
         if direction == "last":

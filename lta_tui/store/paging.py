@@ -225,21 +225,46 @@ def _beyond(
     return and_(bound, tail)
 
 
-class starts_with(ColumnElement[bool]):  # noqa: N801 - reads as an SQL function
-    """`column` starts with `prefix`, using the column's index where the dialect allows.
+class unindexed(ColumnElement[Any]):  # noqa: N801 - reads as an SQL function
+    """`column`, in a form SQLite's planner cannot match to an index (`+column`), to make it
+    walk the sort's index when a filter on `column` is not selective; as is elsewhere."""
 
-    SQLite's LIKE skips a BINARY index, so there it is an index range narrowed by an escaped
-    LIKE. Elsewhere (PostgreSQL) a range is only right under the "C" collation, so it is the
-    escaped LIKE alone.
+    inherit_cache = False  # a custom element: statements using it are compiled per use
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed, compiler, **kw) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler, **kw) -> str:
+    return f"+{compiler.process(element.column, **kw)}"
+
+
+class starts_with(ColumnElement[bool]):  # noqa: N801 - reads as an SQL function
+    """`column` starts with `prefix`, using the column's index where the dialect allows (and
+    `use_index` is set: see `unindexed`).
+
+    SQLite's LIKE skips a BINARY index, so there it is an index range
+    `column >= prefix AND column < prefix'` (prefix' = the prefix with its last character
+    incremented), which under the BINARY collation is exactly "starts with" (case-sensitive), so
+    a count is an index-only scan. Elsewhere (PostgreSQL) a range is only right under the "C"
+    collation, so it is an escaped LIKE.
     """
 
     inherit_cache = False  # compiled per use: the prefix is baked into the per-dialect SQL
     type = Boolean()
+    _is_implicitly_boolean = True  # a condition: no `= 1` appended where booleans are 0/1
 
-    def __init__(self, column: ColumnElement[str], prefix: str) -> None:
+    def __init__(self, column: ColumnElement[str], prefix: str, use_index: bool = True) -> None:
         if not prefix:
             raise ValueError("an empty prefix matches everything")
-        self.column, self.prefix = column, prefix
+        self.column, self.prefix, self.use_index = column, prefix, use_index
 
     @property
     def _like(self) -> ColumnElement[bool]:
@@ -248,11 +273,12 @@ class starts_with(ColumnElement[bool]):  # noqa: N801 - reads as an SQL function
 
 @compiles(starts_with)
 def _starts_with(element: starts_with, compiler, **kw) -> str:
-    return compiler.process(element._like, **kw)
+    return f"({compiler.process(element._like, **kw)})"
 
 
 @compiles(starts_with, "sqlite")
 def _starts_with_sqlite(element: starts_with, compiler, **kw) -> str:
-    prefix, column = element.prefix, element.column
+    prefix = element.prefix
+    column = element.column if element.use_index else unindexed(element.column)
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return compiler.process(and_(column >= prefix, column < upper, element._like), **kw)
+    return f"({compiler.process(and_(column >= prefix, column < upper), **kw)})"

@@ -42,6 +42,26 @@ class OrderFilterInput(Input):
         self.post_message(self.Closed())
 
 
+class _Footer(Footer):
+    """A `Footer` rebuilt once for a burst of binding changes: Textual's queues one rebuild per
+    change (four as the screen first shows: stack, focus, bindings), each remounting every key."""
+
+    _rebuild_queued = False
+
+    def bindings_changed(self, screen: Screen) -> None:
+        if self._rebuild_queued:
+            return
+        super().bindings_changed(screen)
+        # queued by `Footer.bindings_changed` under exactly these conditions
+        self._rebuild_queued = bool(
+            screen.app.app_focus and self.is_attached and screen is self.screen
+        )
+
+    async def recompose(self) -> None:
+        self._rebuild_queued = False
+        await super().recompose()
+
+
 class OrdersScreen(Screen):
     """Orders (or all order lines with `l`), newest first. `enter` opens the order.
 
@@ -100,7 +120,7 @@ class OrdersScreen(Screen):
         # The filter box is mounted on the first `/`: the first paint does not wait for it.
         yield Vertical(id="orders-filter-box", classes="-hidden")
         yield KeysetTable(id="orders-table")
-        yield Footer()
+        yield _Footer()
 
     def on_mount(self) -> None:
         self._prepare(self.app)

@@ -233,29 +233,23 @@ class LtaApp(App[str]):
         self.action_section(message.mode)
 
     def open_record(self, kind: str, record_id: int) -> None:
-        """Show a record in its own section (from the dashboard): `competition`, `order` or
-        `sub_lta`."""
+        """Open a record over the current screen (from the dashboard): `competition`, `order` or
+        `sub_lta`; `esc` comes back to where the user was."""
         screen: Screen
         if kind == "competition":
             from lta_tui.tui.screens.competition_detail import CompetitionDetailScreen
 
-            mode, screen = "competitions", CompetitionDetailScreen(record_id)
+            screen = CompetitionDetailScreen(record_id)
         elif kind == "sub_lta":
             from lta_tui.tui.screens.sub_ltas import SubLtaDetailScreen
 
-            mode, screen = "sub_ltas", SubLtaDetailScreen(record_id)
+            screen = SubLtaDetailScreen(record_id)
         elif kind == "order":
-            try:
-                from lta_tui.tui.screens.order_detail import OrderDetailScreen
-            except ImportError:
-                self.action_section("orders")
-                return
-            mode, screen = "orders", OrderDetailScreen(record_id)
+            from lta_tui.tui.screens.order_detail import OrderDetailScreen
+
+            screen = OrderDetailScreen(record_id)
         else:
             raise ValueError(f"unknown record kind {kind!r}")
-        self.switch_mode(mode)
-        while len(self.screen_stack) > 1:  # show the record right above the section's list
-            self.pop_screen()
         self.push_screen(screen)
 
     def action_help(self) -> None:

@@ -183,8 +183,9 @@ async def test_sealed_offer_price_is_not_on_screen(sample_config):
             assert secret not in app.export_screenshot()
 
 
-async def test_dashboard_opens_records_in_their_section(demo_app):
-    from lta_tui.tui.screens.sub_ltas import SubLtaDetailScreen, SubLtasScreen
+async def test_dashboard_opens_records_and_esc_comes_back(demo_app):
+    from lta_tui.tui.screens.dashboard import DashboardScreen
+    from lta_tui.tui.screens.sub_ltas import SubLtaDetailScreen
 
     app = demo_app
     async with app.run_test(size=SIZE) as pilot:
@@ -194,12 +195,12 @@ async def test_dashboard_opens_records_in_their_section(demo_app):
         app.screen.query_one("#sub-ltas-list").focus()
         await pilot.press("home", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SubLtaDetailScreen), "sub-LTA")
-        assert app.current_mode == "sub_ltas"
+        assert app.current_mode == "dashboard"
         await loaded(pilot, app)
         text = app.screen.query_one(RecordView).plain_text()
         assert board.sub_lta_alerts[0].reference in text
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(app.screen, SubLtasScreen), "the sub-LTA list")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "the dashboard")
 
 
 async def test_agency_scope_toggles_everywhere(demo_app):

@@ -1,8 +1,8 @@
 """Section 1: the dashboard. This year's spend by lot and by holder as bar charts, open
 competitions by deadline, orders awaiting delivery, sub-LTAs near their ceiling or end.
 
-`enter` on a list item opens it in its own section; `a` switches between the own agency and
-all agencies.
+`enter` on a list item opens its record (`esc` comes back); `a` switches between the own
+agency and all agencies.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 
 class JumpList(OptionList):
-    """A dashboard list; `enter` opens the highlighted item in its section."""
+    """A dashboard list; `enter` opens the highlighted item's record."""
 
     BINDINGS = [Binding("enter", "select", "Open", show=True)]
 
@@ -60,7 +60,7 @@ class DashboardScreen(SectionScreen):
         "Open competitions are listed by deadline, soonest first. Orders awaiting delivery are "
         "issued or partially delivered, largest first. Sub-LTAs are listed when their "
         "consumption reaches the configured % of the ceiling or they end within the configured "
-        "days. Tab moves between lists; enter opens the item in its section."
+        "days. Tab moves between lists; enter opens the item, esc comes back."
     )
 
     class Loaded(Message):

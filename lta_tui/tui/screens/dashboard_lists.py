@@ -24,7 +24,7 @@ LAST_MIN = 18  # the last column keeps at least this many cells before others dr
 class ListLines:
     head: Text | None  # column headings (and a summary), or None when the list is empty
     lines: list[Text]
-    ids: list[str]  # "kind:id" of each line, for opening it in its section
+    ids: list[str]  # "kind:id" of each line, for opening its record
     empty: str
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, Float, Select, case, cast, func, literal, select, type_coerce
 from sqlalchemy.engine import Connection
@@ -115,30 +116,41 @@ def consumption_of(
     return Consumption(ceiling, currency, units_per_usd, ceiling_usd, consumed_usd, consumed)
 
 
-def list_sub_ltas(conn: Connection, query: BrowseQuery, today: date) -> Page[SubLtaRow]:
-    """Sub-LTAs matching `query` (reference, agency, consolidator, currency)."""
-    scope = select(SubLta.id)
-    if query.agency:
-        scope = scope.join(Agency, Agency.id == SubLta.agency_id).where(Agency.code == query.agency)
+def with_consumption(today: date, scope: Select, *columns: ColumnElement) -> tuple[Select, Any]:
+    """`columns` of sub-LTAs (joined to their agency and consolidator) followed by the five
+    values `consumption_of` takes: ceiling, currency, rate in force, consumed USD and consumed
+    in the ceiling's currency. Consumption is summed for the sub-LTAs `scope` selects."""
     consumed = consumed_usd_subquery(scope)
-    rate = rate_in_force_units(today)
     stmt = (
         select(
-            SubLta.id,
-            SubLta.reference,
-            Agency.code,
-            Consolidator.code,
-            SubLta.valid_from,
-            SubLta.valid_to,
+            *columns,
             SubLta.ceiling,
             SubLta.currency,
-            rate.label("rate_units"),
+            rate_in_force_units(today).label("rate_units"),
             consumed.c.units,
             consumed.c.local_units,
         )
         .join(Agency, Agency.id == SubLta.agency_id)
         .join(Consolidator, Consolidator.id == SubLta.consolidator_id)
         .outerjoin(consumed, consumed.c.sub_lta_id == SubLta.id)
+    )
+    return stmt, consumed
+
+
+def list_sub_ltas(conn: Connection, query: BrowseQuery, today: date) -> Page[SubLtaRow]:
+    """Sub-LTAs matching `query` (reference, agency, consolidator, currency)."""
+    scope = select(SubLta.id)
+    if query.agency:
+        scope = scope.join(Agency, Agency.id == SubLta.agency_id).where(Agency.code == query.agency)
+    stmt, consumed = with_consumption(
+        today,
+        scope,
+        SubLta.id,
+        SubLta.reference,
+        Agency.code,
+        Consolidator.code,
+        SubLta.valid_from,
+        SubLta.valid_to,
     )
     if query.agency:
         stmt = stmt.where(Agency.code == query.agency)
@@ -166,7 +178,7 @@ def list_sub_ltas(conn: Connection, query: BrowseQuery, today: date) -> Page[Sub
                 consolidator=r[3],
                 valid_from=r[4],
                 valid_to=r[5],
-                consumption=consumption_of(r[6], r[7], r[8], r[9], r[10], today),
+                consumption=consumption_of(*r[-5:], today),
             )
             for r in rows
         ],
@@ -208,28 +220,19 @@ class SubLtaDetail:
 
 
 def sub_lta_detail(conn: Connection, sub_lta_id: int, today: date) -> SubLtaDetail:
-    consumed = consumed_usd_subquery(select(literal(sub_lta_id)))
-    head = conn.execute(
-        select(
-            SubLta.id,
-            SubLta.reference,
-            Agency.code,
-            Agency.name,
-            Consolidator.code,
-            Consolidator.name,
-            SubLta.valid_from,
-            SubLta.valid_to,
-            SubLta.ceiling,
-            SubLta.currency,
-            rate_in_force_units(today),
-            consumed.c.units,
-            consumed.c.local_units,
-        )
-        .join(Agency, Agency.id == SubLta.agency_id)
-        .join(Consolidator, Consolidator.id == SubLta.consolidator_id)
-        .outerjoin(consumed, consumed.c.sub_lta_id == SubLta.id)
-        .where(SubLta.id == sub_lta_id)
-    ).first()
+    stmt, _ = with_consumption(
+        today,
+        select(literal(sub_lta_id)),
+        SubLta.id,
+        SubLta.reference,
+        Agency.code,
+        Agency.name,
+        Consolidator.code,
+        Consolidator.name,
+        SubLta.valid_from,
+        SubLta.valid_to,
+    )
+    head = conn.execute(stmt.where(SubLta.id == sub_lta_id)).first()
     if head is None:
         raise SubLtaNotFound(f"no sub-LTA with id {sub_lta_id}")
     orders = conn.execute(
@@ -266,7 +269,7 @@ def sub_lta_detail(conn: Connection, sub_lta_id: int, today: date) -> SubLtaDeta
         consolidator_name=head[5],
         valid_from=head[6],
         valid_to=head[7],
-        consumption=consumption_of(head[8], head[9], head[10], head[11], head[12], today),
+        consumption=consumption_of(*head[-5:], today),
         orders=int(orders),
         items=items,
     )

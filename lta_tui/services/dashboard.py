@@ -20,12 +20,7 @@ from sqlalchemy.engine import Connection
 
 from lta_tui.domain.rules import check_ceiling
 from lta_tui.domain.states import AWAITING_DELIVERY, CompetitionStatus
-from lta_tui.services.browse_sub_ltas import (
-    Consumption,
-    consumed_usd_subquery,
-    consumption_of,
-    rate_in_force_units,
-)
+from lta_tui.services.browse_sub_ltas import Consumption, consumption_of, with_consumption
 from lta_tui.store.models import (
     Agency,
     Consolidator,
@@ -277,30 +272,16 @@ def sub_lta_alerts(
     """Sub-LTAs in force today that reached `ceiling_warn_pct` of their ceiling (R15) or end
     within `expiry_warn_days`; the most consumed first, then the soonest to expire."""
     conditions = [SubLta.valid_from <= today, SubLta.valid_to >= today]
-    consumed = consumed_usd_subquery(select(SubLta.id).where(*conditions))
+    scope = select(SubLta.id).where(*conditions)
     if agency_id is not None:
         conditions.append(SubLta.agency_id == agency_id)
-    rows = conn.execute(
-        select(
-            SubLta.id,
-            SubLta.reference,
-            Agency.code,
-            Consolidator.code,
-            SubLta.valid_to,
-            SubLta.ceiling,
-            SubLta.currency,
-            rate_in_force_units(today),
-            consumed.c.units,
-            consumed.c.local_units,
-        )
-        .join(Agency, Agency.id == SubLta.agency_id)
-        .join(Consolidator, Consolidator.id == SubLta.consolidator_id)
-        .outerjoin(consumed, consumed.c.sub_lta_id == SubLta.id)
-        .where(*conditions)
+    stmt, _ = with_consumption(
+        today, scope, SubLta.id, SubLta.reference, Agency.code, Consolidator.code, SubLta.valid_to
     )
+    rows = conn.execute(stmt.where(*conditions))
     alerts = []
     for r in rows:
-        consumption = consumption_of(r[5], r[6], r[7], r[8], r[9], today)
+        consumption = consumption_of(*r[-5:], today)
         near = bool(
             check_ceiling(
                 label=r[1],

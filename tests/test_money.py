@@ -17,7 +17,9 @@ from sqlmodel import SQLModel
 from lta_tui.domain.fx import MissingRate, Rate, rate_in_force, to_usd
 from lta_tui.domain.money import (
     MoneyError,
+    format_amount,
     format_money,
+    format_quantity,
     line_amount,
     minor_units,
     quantum,
@@ -315,3 +317,17 @@ def test_to_usd_is_within_half_a_cent_of_the_exact_quotient(amount, units_per_us
     usd = to_usd(amount, Rate("XXX", date(2026, 1, 1), units_per_usd))
     assert usd.as_tuple().exponent == -2
     assert abs(usd * units_per_usd - amount) <= Decimal("0.005") * units_per_usd
+
+
+@pytest.mark.parametrize(
+    ("quantity", "expected"),
+    [("12", "12"), ("12.000", "12"), ("1500", "1,500"), ("2.50", "2.5"), ("1E+3", "1,000")],
+)
+def test_format_quantity_has_no_trailing_zeros_or_exponent(quantity, expected):
+    assert format_quantity(Decimal(quantity)) == expected
+
+
+def test_format_amount_uses_the_currencys_decimals():
+    assert format_amount(Decimal("150000"), "JPY") == "150,000"
+    assert format_amount(Decimal("12.3456"), "KWD") == "12.346"
+    assert format_amount(Decimal("0.125"), "USD") == "0.13"

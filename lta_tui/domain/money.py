@@ -72,7 +72,17 @@ def line_amount(quantity: Decimal, unit_price: Decimal, currency: str) -> Decima
     return round_money(quantity * unit_price, currency)
 
 
+def format_amount(amount: Decimal, currency: str) -> str:
+    """The number alone, with the currency's own decimals: `1,234.50`, `150,000` (JPY)."""
+    return f"{round_money(amount, currency):,.{minor_units(currency)}f}"
+
+
 def format_money(amount: Decimal, currency: str | None = None) -> str:
     """`1,234.50` (or `1,234.50 EUR`) with the currency's own number of decimals."""
-    text = f"{round_money(amount, currency or 'USD'):,}"
+    text = format_amount(amount, currency or "USD")
     return f"{text} {currency}" if currency else text
+
+
+def format_quantity(quantity: Decimal) -> str:
+    """`12`, `1,500`, `2.5`: no trailing zeros, never an exponent."""
+    return f"{quantity.normalize():,f}"

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
-from lta_tui.domain.money import minor_units, round_money
+from lta_tui.domain.money import format_amount, format_quantity
 from lta_tui.domain.states import Channel, OrderStatus
 from lta_tui.services.order_detail import OrderDetail, OrderNotFound, order_detail
 from lta_tui.services.order_filter import FilterError, OrderFilter, Vocabulary, parse_filter
@@ -71,22 +71,17 @@ def _amount(currency_label: str):
     def fmt(value: Decimal | None, row: Mapping[str, Any]) -> str:
         if value is None:
             return ""
-        currency = row[currency_label]
-        return f"{round_money(value, currency):,.{minor_units(currency)}f}"
+        return format_amount(value, row[currency_label])
 
     return fmt
 
 
 def _usd(value: Decimal | None, _row: Mapping[str, Any]) -> str:
-    return "" if value is None else f"{round_money(value, 'USD'):,.2f}"
+    return "" if value is None else format_amount(value, "USD")
 
 
 def _quantity(value: Decimal | None, _row: Mapping[str, Any]) -> str:
-    if value is None:
-        return ""
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value.normalize():,f}"
+    return "" if value is None else format_quantity(value)
 
 
 def _status(value: str, _row: Mapping[str, Any]) -> str:

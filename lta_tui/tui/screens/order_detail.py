@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from lta_tui.domain.money import format_money
+from lta_tui.domain.money import format_money, format_quantity
 
 if TYPE_CHECKING:
     from lta_tui.services.order_detail import OrderDetail
@@ -251,8 +251,7 @@ def _fields(d: OrderDetail) -> Table:
 
 
 def _qty(value) -> Text:
-    text = f"{int(value):,}" if value == value.to_integral_value() else f"{value.normalize():,f}"
-    return Text(text, justify="right")
+    return Text(format_quantity(value), justify="right")
 
 
 def _moment(value) -> str:

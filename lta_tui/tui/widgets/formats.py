@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from lta_tui.domain.money import format_money, minor_units, round_money
+from lta_tui.domain.money import format_amount, format_money, format_quantity
 
 
 def day(value: date | None) -> str:
@@ -44,13 +44,8 @@ def money(amount: Decimal | None, currency: str) -> str:
     return "—" if amount is None else format_money(amount, currency)
 
 
-def amount(value: Decimal, currency: str) -> str:
-    """The number alone, with the currency's own decimals: `1,234.50`, `150,000` (JPY)."""
-    return f"{round_money(value, currency):,.{minor_units(currency)}f}"
-
-
-def quantity(value: Decimal) -> str:
-    return f"{value.normalize():,f}"
+amount = format_amount
+quantity = format_quantity
 
 
 def percent(value: Decimal | None) -> str:

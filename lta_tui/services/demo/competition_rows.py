@@ -13,9 +13,9 @@ from sqlmodel import SQLModel
 from lta_tui.domain.states import CompetitionStatus as S
 from lta_tui.services.demo.amounts import MILLI
 from lta_tui.services.demo.bidding import Bid, Tender, content_hash, country_name
-from lta_tui.services.demo.bulk import BulkWriter
 from lta_tui.services.demo.competitions import Competition
 from lta_tui.services.demo.world import World
+from lta_tui.store.bulk import BulkWriter
 from lta_tui.store.models import (
     Award,
     CompetitionCriterion,

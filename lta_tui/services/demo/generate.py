@@ -8,7 +8,6 @@ from datetime import date
 from sqlalchemy import Engine
 
 from lta_tui.config import Config
-from lta_tui.services.demo.bulk import BIG, TRANSACTIONAL, BulkWriter
 from lta_tui.services.demo.competition_rows import write_competitions
 from lta_tui.services.demo.competitions import plan_competitions
 from lta_tui.services.demo.orders import OrderStream
@@ -21,6 +20,7 @@ from lta_tui.services.demo.reports import (
 )
 from lta_tui.services.demo.sub_ltas import plan_sub_ltas, set_ceilings
 from lta_tui.services.demo.world import DemoError, load_world
+from lta_tui.store.bulk import BIG, TRANSACTIONAL, BulkWriter
 from lta_tui.store.models import ExchangeRate, Order
 
 #: Tables named in the summary, with the words for their rows.

@@ -15,7 +15,6 @@ from itertools import accumulate
 from typing import NamedTuple
 
 from lta_tui.services.demo.amounts import MILLI, line_units, quantum, usd_units
-from lta_tui.services.demo.bulk import BulkWriter
 from lta_tui.services.demo.competition_rows import AuditRow, PlannedOrder, status_json
 from lta_tui.services.demo.order_content import Line, OrderContent
 from lta_tui.services.demo.order_life import (
@@ -33,6 +32,7 @@ from lta_tui.services.demo.rates import FxBook
 from lta_tui.services.demo.sub_ltas import Office, SubLtaPlan
 from lta_tui.services.demo.vocabulary import AMENDMENT_REASONS, REVIEW_COMMENTS
 from lta_tui.services.demo.world import AgencyRef, World, moment
+from lta_tui.store.bulk import BulkWriter
 from lta_tui.store.models import Delivery, Order, OrderAmendment, OrderLine, PerformanceReview
 
 ORDER_COLUMNS = (

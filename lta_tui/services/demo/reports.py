@@ -9,13 +9,13 @@ from datetime import date, timedelta
 
 from lta_tui.domain.money import SCALE
 from lta_tui.services.demo.amounts import CENT
-from lta_tui.services.demo.bulk import BulkWriter
 from lta_tui.services.demo.competition_rows import AuditRow
 from lta_tui.services.demo.order_life import SPEND
 from lta_tui.services.demo.orders import Aggregates
 from lta_tui.services.demo.sub_ltas import Office
 from lta_tui.services.demo.vocabulary import FEEDBACK, SPEND_OVERRIDES
 from lta_tui.services.demo.world import World, moment
+from lta_tui.store.bulk import BulkWriter
 from lta_tui.store.models import (
     AuditEvent,
     ConsolidatorReport,

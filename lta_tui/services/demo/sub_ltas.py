@@ -9,10 +9,10 @@ from datetime import date, timedelta
 
 from lta_tui.domain.money import SCALE
 from lta_tui.services.demo.amounts import nice_ceiling, price_units
-from lta_tui.services.demo.bulk import BulkWriter
 from lta_tui.services.demo.rates import FxBook
 from lta_tui.services.demo.vocabulary import DEFAULT_OFFICES, OFFICES, PRODUCTS
 from lta_tui.services.demo.world import HolderRef, LotRef, World
+from lta_tui.store.bulk import BulkWriter
 from lta_tui.store.models import CatalogueItem, SubLta
 
 SUB_LTA_COLUMNS = (

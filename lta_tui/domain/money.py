@@ -11,6 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 #: Stored integer = amount × 10**SCALE_DIGITS.
 SCALE_DIGITS = 4
 SCALE = 10**SCALE_DIGITS
+#: Exchange rates (units per USD) are stored in millionths, quantities in thousandths.
+RATE_DIGITS = 6
+QUANTITY_DIGITS = 3
 
 # ISO 4217 minor units where they differ from 2 (pycountry does not carry them).
 _MINOR_UNITS: dict[str, int] = {

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
 from lta_tui.domain.fx import Rate, to_usd
-from lta_tui.domain.money import from_units
+from lta_tui.domain.money import RATE_DIGITS, from_units
 from lta_tui.domain.states import SPEND_STATUSES
 from lta_tui.services.browse import BrowseQuery, Page, sorted_page, text_condition
 from lta_tui.store.models import (
@@ -31,7 +31,7 @@ from lta_tui.store.models import (
     SubLta,
 )
 
-_RATE_SCALE = 10**6  # ExchangeRate.units_per_usd is stored as millionths
+_RATE_SCALE = 10**RATE_DIGITS  # the stored form of 1 unit per USD
 
 
 class SubLtaNotFound(LookupError):
@@ -111,7 +111,7 @@ def consumption_of(
     consumed_usd, consumed = from_units(int(consumed_units or 0)), from_units(int(local_units or 0))
     if rate_units is None:
         return Consumption(ceiling, currency, None, None, consumed_usd, consumed)
-    units_per_usd = from_units(int(rate_units), 6)
+    units_per_usd = from_units(int(rate_units), RATE_DIGITS)
     ceiling_usd = to_usd(ceiling, Rate(currency, on, units_per_usd)) if units_per_usd else None
     return Consumption(ceiling, currency, units_per_usd, ceiling_usd, consumed_usd, consumed)
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel, select
 
 from lta_tui.config import Config
-from lta_tui.domain.money import MoneyError, parse_amount, to_units
+from lta_tui.domain.money import RATE_DIGITS, MoneyError, parse_amount, to_units
 from lta_tui.domain.rules import check_iso_codes
 from lta_tui.store.models import (
     Agency,
@@ -33,8 +33,6 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-RATE_DIGITS = 6  # exchange_rates.units_per_usd is stored in millionths
 
 
 class ReferenceDataError(ValueError):

@@ -1,8 +1,9 @@
 """SQLModel tables for every entity of DESIGN.md §2.
 
-Money columns are `Exact()` (BIGINT of ten-thousandths), exchange rates `Exact(6)`, quantities
-`Exact(3)`. Every column a screen filters or sorts on carries an index. Enumerated values are
-stored as their string (`lta_tui.domain.states`) so migrations stay simple on SQLite.
+Money columns are `Exact()` (BIGINT of ten-thousandths), exchange rates `Exact(RATE_DIGITS)`
+(millionths), quantities `Exact(QUANTITY_DIGITS)` (thousandths). Every column a screen filters or
+sorts on carries an index. Enumerated values are stored as their string (`lta_tui.domain.states`)
+so migrations stay simple on SQLite.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import Index, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from lta_tui.domain.money import QUANTITY_DIGITS, RATE_DIGITS
 from lta_tui.store.types import Exact, UtcDateTime
 
 SQLModel.metadata.naming_convention = {
@@ -100,7 +102,7 @@ class ExchangeRate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     currency: str = Field(max_length=3)
     effective_date: date = Field(index=True)
-    units_per_usd: Decimal = Field(sa_type=Exact(6))
+    units_per_usd: Decimal = Field(sa_type=Exact(RATE_DIGITS))
     source: str = Field(default="UN ORE", max_length=100)
 
 
@@ -184,7 +186,7 @@ class RequirementLine(SQLModel, table=True):
     line_no: int
     description: str = Field(max_length=300)
     specification: str = Field(default="", sa_type=Text)
-    quantity: Decimal = Field(sa_type=Exact(3))
+    quantity: Decimal = Field(sa_type=Exact(QUANTITY_DIGITS))
     unit: str = Field(default="each", max_length=20)
     unspsc: str = Field(max_length=8)
 
@@ -276,7 +278,7 @@ class Order(SQLModel, table=True):
     )
     order_date: date = Field(index=True)
     currency: str = Field(max_length=3, index=True)
-    fx_units_per_usd: Decimal = Field(sa_type=Exact(6))
+    fx_units_per_usd: Decimal = Field(sa_type=Exact(RATE_DIGITS))
     fx_effective_date: date
     fx_source: str = Field(max_length=100)
     destination_country: str = Field(max_length=2, index=True)
@@ -314,11 +316,11 @@ class OrderLine(SQLModel, table=True):
     description: str = Field(max_length=300)
     unspsc: str = Field(max_length=8, index=True)
     unit: str = Field(default="each", max_length=20)
-    quantity: Decimal = Field(sa_type=Exact(3))
+    quantity: Decimal = Field(sa_type=Exact(QUANTITY_DIGITS))
     unit_price: Decimal = _money()
     amount: Decimal = _money()  # quantity × unit price, in the order's currency
     amount_usd: Decimal = _money(index=True)  # at the order's stored rate (R20)
-    delivered_quantity: Decimal = Field(default=Decimal(0), sa_type=Exact(3))
+    delivered_quantity: Decimal = Field(default=Decimal(0), sa_type=Exact(QUANTITY_DIGITS))
 
 
 class Delivery(SQLModel, table=True):
@@ -327,7 +329,7 @@ class Delivery(SQLModel, table=True):
     order_id: int = Field(foreign_key="orders.id", ondelete="CASCADE", index=True)
     order_line_id: int = Field(foreign_key="order_lines.id", ondelete="CASCADE")
     delivered_on: date
-    quantity: Decimal = Field(sa_type=Exact(3))
+    quantity: Decimal = Field(sa_type=Exact(QUANTITY_DIGITS))
     recorded_by: str = Field(max_length=100)
 
 

@@ -8,16 +8,16 @@ stored line against the domain functions.
 
 from __future__ import annotations
 
-from lta_tui.domain.money import SCALE, minor_units
+from lta_tui.domain.money import QUANTITY_DIGITS, RATE_DIGITS, SCALE, SCALE_DIGITS, minor_units
 
-MILLI = 1000  # quantities are stored in thousandths
-MICRO = 1_000_000  # rates are stored in millionths
+MILLI = 10**QUANTITY_DIGITS
+MICRO = 10**RATE_DIGITS
 CENT = SCALE // 100
 
 
 def quantum(currency: str) -> int:
     """Stored units in one minor unit of `currency` (USD 100, JPY 10000, KWD 10)."""
-    return 10 ** (4 - minor_units(currency))
+    return 10 ** (SCALE_DIGITS - minor_units(currency))
 
 
 def line_units(quantity_milli: int, price_units: int, step: int) -> int:

@@ -28,7 +28,7 @@ class CompetitionDetailScreen(DetailScreen):
     def fetch(self, conn: Connection) -> CompetitionDetail:
         from lta_tui.services.browse_competitions import competition_detail
 
-        return competition_detail(conn, self.record_id)
+        return competition_detail(conn, self.record_id, self.app.now())  # R5 on the app's clock
 
     def describe(self, c: CompetitionDetail) -> list[Block]:
         opened = f"{formats.moment(c.opened_at)}" if not c.sealed else "not yet: offers are sealed"

@@ -177,7 +177,6 @@ class LtaApp(App[str]):
             self.post_message(self.DatabaseUnavailable(_reason(exc)))
         else:
             self.post_message(self.DatabaseReady())
-            _warm_sections()
 
     @on(DatabaseReady)
     def _database_ready(self) -> None:
@@ -268,15 +267,6 @@ class LtaApp(App[str]):
 
         yield from palette_commands(self, screen)
         yield from super().get_system_commands(screen)
-
-
-def _warm_sections() -> None:
-    """Import the sections' modules while the user reads the dashboard, so that the first visit
-    of a section costs only its own queries (imports are thread-safe)."""
-    import lta_tui.services.browse  # noqa: F401
-    import lta_tui.services.order_browse  # noqa: F401
-    import lta_tui.tui.screens.competitions  # noqa: F401
-    import lta_tui.tui.screens.orders_section  # noqa: F401
 
 
 def _reason(error: BaseException) -> str:

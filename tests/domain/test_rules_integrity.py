@@ -155,3 +155,13 @@ def test_r26_unknown_role_or_action_is_refused():
         "unknown action 'delete'"
         in only(check_permission("viewer", "UNDP", "delete", None)).message
     )
+
+
+def test_r26_published_rates_are_loaded_by_focal_points_and_the_working_group():
+    assert check_permission("focal_point", "UNDP", "change", None, published=True) == []
+    assert check_permission("working_group", "UNICEF", "change", None, published=True) == []
+
+
+def test_r26_viewer_does_not_load_published_rates():
+    f = only(check_permission("viewer", "UNDP", "change", None, published=True))
+    assert f.message == "R26: a viewer changes nothing"

@@ -101,7 +101,12 @@ _ACTIONS = ("read", "change")
 
 
 def check_permission(
-    role: str, user_agency: str, action: str, owner_agency: str | None
+    role: str,
+    user_agency: str,
+    action: str,
+    owner_agency: str | None,
+    *,
+    published: bool = False,
 ) -> list[Finding]:
     """R26 (E): a user changes only what the role allows.
 
@@ -112,6 +117,9 @@ def check_permission(
     - focal point: reads and changes the own agency's records, reads LTA-level records;
     - Working Group: reads everything, changes LTA-level records only, no agency's records;
     - viewer: reads the own agency's records and LTA-level records, changes nothing.
+    `published` marks reference data published by someone else for everyone, the same for all
+    agencies (the UN Operational Rates of Exchange of the UN Treasury): any user but a viewer
+    may load it, since a focal point needs this month's rate to place an order in EUR.
     `role` may be the config's `Role` enum or its string value.
     """
     role = getattr(role, "value", role)
@@ -132,6 +140,8 @@ def check_permission(
         ]
     if role == "viewer":
         return [error("R26", "a viewer changes nothing")]
+    if published:
+        return []
     if role == "working_group":
         if owner_agency is None:
             return []

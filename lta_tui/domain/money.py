@@ -6,7 +6,8 @@ ISO 4217 currency exactly (CLF has four decimals, KWD three, JPY none).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 #: Stored integer = amount × 10**SCALE_DIGITS.
 SCALE_DIGITS = 4
@@ -22,6 +23,12 @@ _MINOR_UNITS: dict[str, int] = {
     "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
     "CLF": 4, "UYW": 4,
 }  # fmt: skip
+
+
+#: A plain decimal number, commas only between groups of three digits before the point.
+_AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$(?<=\d)")
+#: A number written with a decimal comma, e.g. `1234,50` or `12,5`.
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d{1,2}$|^[+-]?\d+,\d{4,}$")
 
 
 class MoneyError(ValueError):
@@ -43,18 +50,30 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
 
 
 def parse_amount(text: str | int | Decimal) -> Decimal:
-    """Parse a user-typed amount ("1,234.50", "1234.5") into a Decimal; refuse non-numbers."""
+    """Parse a user-typed amount into a Decimal, strictly: `1234.5`, `1,234.50`, `-12`, `.5`.
+
+    A comma only groups thousands (`1,234,567.89`); a comma used as the decimal point
+    (`1234,50`), misplaced grouping (`12,34`), spaces inside the number, exponents and anything
+    else that is not a plain decimal number are refused with `MoneyError`.
+    """
+    if isinstance(text, bool):
+        raise MoneyError(f"{text!r} is not an amount")
+    if isinstance(text, int):
+        return Decimal(text)
     if isinstance(text, Decimal):
-        value = text
-    else:
-        cleaned = str(text).strip().replace(",", "").replace("_", "")
-        try:
-            value = Decimal(cleaned)
-        except InvalidOperation:
-            raise MoneyError(f"{text!r} is not an amount") from None
-    if not value.is_finite():
-        raise MoneyError(f"{text!r} is not a finite amount")
-    return value
+        if not text.is_finite():
+            raise MoneyError(f"{text!r} is not a finite amount")
+        return text
+    typed = str(text).strip()
+    if not _AMOUNT.match(typed):
+        if _DECIMAL_COMMA.match(typed):
+            hint = typed.replace(",", ".")
+            raise MoneyError(
+                f"{typed!r} is not an amount: use a point for decimals ({hint}),"
+                " a comma only between thousands"
+            )
+        raise MoneyError(f"{typed!r} is not an amount" if typed else "an amount is required")
+    return Decimal(typed.replace(",", ""))
 
 
 def to_units(amount: Decimal, digits: int = SCALE_DIGITS) -> int:

@@ -264,6 +264,8 @@ class Order(SQLModel, table=True):
         Index("ix_orders_agency_date", "agency_id", "order_date"),
         # covers the spend summary: one pass over orders without touching the table
         Index("ix_orders_spend", "id", "agency_id", "lot_id", "consolidator_id", "order_date"),
+        # covers a sub-LTA's consumption of its ceiling (R15), summed at every order check
+        Index("ix_orders_sub_lta_spend", "sub_lta_id", "status", "total"),
     )
     id: int | None = Field(default=None, primary_key=True)
     po_number: str = Field(unique=True, max_length=60)
@@ -273,9 +275,7 @@ class Order(SQLModel, table=True):
     lot_id: int = Field(foreign_key="lots.id", ondelete="RESTRICT", index=True)
     channel: str = Field(max_length=20, index=True)
     award_id: int | None = Field(default=None, foreign_key="awards.id", ondelete="RESTRICT")
-    sub_lta_id: int | None = Field(
-        default=None, foreign_key="sub_ltas.id", ondelete="RESTRICT", index=True
-    )
+    sub_lta_id: int | None = Field(default=None, foreign_key="sub_ltas.id", ondelete="RESTRICT")
     order_date: date = Field(index=True)
     currency: str = Field(max_length=3, index=True)
     fx_units_per_usd: Decimal = Field(sa_type=Exact(RATE_DIGITS))

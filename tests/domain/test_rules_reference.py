@@ -81,6 +81,11 @@ def test_r20_no_rate_on_or_before_the_date_is_refused():
     )
 
 
+def test_r20_findings_carry_the_field_the_caller_names():
+    f = only(check_rate_in_force(EUR, "EUR", date(2026, 2, 28), field="currency"))
+    assert f.rule == "R20" and f.field == "currency"
+
+
 def test_r20_currency_without_any_rate_is_refused():
     assert (
         "for KWD on or before 2026-03-02"

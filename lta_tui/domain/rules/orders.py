@@ -93,9 +93,11 @@ def check_direct_order(
     """R13: a direct order needs a valid sub-LTA and catalogue items at catalogue prices.
 
     E: no sub-LTA between the agency and the consolidator, an order date outside its validity,
-    a line that is not one of its catalogue items (every line, services included), an item not
-    valid on the order date, a price in another currency than the catalogue's, or a unit price
-    above the catalogue's. W: a unit price below the catalogue's.
+    a line that is not one of its catalogue items, an item not valid on the order date, a price
+    in another currency than the catalogue's, or a unit price above the catalogue's. W: a unit
+    price below the catalogue's. `lines` are the lines that must be catalogue items: the order
+    service passes every goods line, and a service line only when it names a catalogue item
+    (freight, installation and the other services of an order are not catalogued).
     """
     if sub_lta is None:
         return [

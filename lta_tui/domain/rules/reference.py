@@ -58,7 +58,12 @@ def check_iso_codes(
 
 
 def check_rate_in_force(
-    rates: Sequence[Rate], currency: str, on: date, stored: Rate | None = None
+    rates: Sequence[Rate],
+    currency: str,
+    on: date,
+    stored: Rate | None = None,
+    *,
+    field: str = "fx_rate",
 ) -> list[Finding]:
     """R20 (E): a non-USD amount converts only with the ORE rate in force on the date that counts.
 
@@ -67,7 +72,8 @@ def check_rate_in_force(
     `lta_tui.domain.fx.rate_in_force` reads them. `stored` is the rate a record already
     carries: it must be for the currency and not effective after `on`; if a newer revision is
     now in force the stored rate is kept and a warning says so, since the rate used is never
-    silently recomputed.
+    silently recomputed. `field` names the form or import field the findings belong to (the
+    order form shows a missing rate under its currency).
     """
     if currency == "USD":
         return []
@@ -77,7 +83,7 @@ def check_rate_in_force(
                 error(
                     "R20",
                     f"the stored rate is for {stored.currency}, the amount is in {currency}",
-                    "fx_rate",
+                    field,
                 )
             ]
         if stored.effective_date > on:
@@ -86,7 +92,7 @@ def check_rate_in_force(
                     "R20",
                     f"the stored {currency} rate is effective {day(stored.effective_date)},"
                     f" after {day(on)}",
-                    "fx_rate",
+                    field,
                 )
             ]
     try:
@@ -99,7 +105,7 @@ def check_rate_in_force(
                 "R20",
                 f"no UN operational rate for {currency} on or before {day(on)}:"
                 " import the ORE rates first",
-                "fx_rate",
+                field,
             )
         ]
     if in_force.units_per_usd <= 0:
@@ -108,7 +114,7 @@ def check_rate_in_force(
                 "R20",
                 f"the {currency} rate effective {day(in_force.effective_date)} is"
                 f" {in_force.units_per_usd}, not a usable rate",
-                "fx_rate",
+                field,
             )
         ]
     if stored is not None and (stored.effective_date, stored.units_per_usd) != (
@@ -122,7 +128,7 @@ def check_rate_in_force(
                 f" (effective {day(stored.effective_date)}) differs from the rate now in force"
                 f" {in_force.units_per_usd.normalize():f}"
                 f" (effective {day(in_force.effective_date)}): it is kept unless recomputed",
-                "fx_rate",
+                field,
             )
         ]
     return []

@@ -1,16 +1,21 @@
-"""One order with everything recorded about it: header, lines, deliveries, amendments, history.
+"""One order with everything recorded about it: header, lines, deliveries, amendments, its
+performance review, the warnings acknowledged with it, history, and which lifecycle actions its
+status allows.
 
 Returns plain frozen dataclasses (no ORM objects), read in one connection.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import Engine, select
 
+from lta_tui.domain.states import OrderStatus
 from lta_tui.store.models import (
     Agency,
     AuditEvent,
@@ -22,6 +27,7 @@ from lta_tui.store.models import (
     Order,
     OrderAmendment,
     OrderLine,
+    PerformanceReview,
     ServiceType,
     SubLta,
 )
@@ -29,6 +35,24 @@ from lta_tui.store.models import (
 
 class OrderNotFound(LookupError):
     """No order with that id (deleted since the list was read)."""
+
+
+_S = OrderStatus
+#: Lifecycle action → the statuses of an order it applies to (the order service decides).
+ORDER_ACTIONS: dict[str, tuple[OrderStatus, ...]] = {
+    "issue": (_S.draft,),
+    "deliver": (_S.issued, _S.partially_delivered),
+    "edit": (_S.draft,),
+    "amend": (_S.issued, _S.partially_delivered),
+    "cancel": (_S.draft, _S.issued),
+    "close": (_S.delivered,),
+    "rate": (_S.delivered, _S.closed),
+}
+
+
+def actions_for(status: str) -> frozenset[str]:
+    """The lifecycle actions an order in `status` allows (whoever the user is)."""
+    return frozenset(a for a, statuses in ORDER_ACTIONS.items() if status in statuses)
 
 
 @dataclass(frozen=True)
@@ -69,8 +93,53 @@ class HistoryEvent:
     at: datetime
     who: str
     action: str
-    before: str | None
+    before: str | None  # JSON of the values before (R25)
     after: str | None
+
+    @property
+    def change(self) -> str:
+        """What changed, readable: `status: issued → delivered; reason: …`."""
+        return describe_change(self.before, self.after)
+
+
+@dataclass(frozen=True)
+class ReviewDetail:
+    """The performance review of the order: five criteria scored 1 (poor) to 4 (very good)."""
+
+    reviewed_on: date
+    reviewed_by: str
+    on_time_delivery: int
+    quantity: int
+    conformity: int
+    responsiveness: int
+    after_sales: int
+    comment: str
+
+    @property
+    def scores(self) -> tuple[int, int, int, int, int]:
+        return (
+            self.on_time_delivery,
+            self.quantity,
+            self.conformity,
+            self.responsiveness,
+            self.after_sales,
+        )
+
+    @property
+    def average(self) -> Decimal:
+        """The mean of the five scores, exact (a multiple of 0.2)."""
+        return Decimal(sum(self.scores)) / 5
+
+
+@dataclass(frozen=True)
+class AcknowledgedWarning:
+    """A rule's warning the user acknowledged when saving the order."""
+
+    rule: str  # "R16"; "" when the stored text names none
+    message: str
+    by: str | None
+    at: str | None  # "2026-11-15 09:00 UTC" (as stored when not an ISO 8601 moment)
+    ceiling_amendment: str | None = None  # R15: the recorded amendment of the ceiling
 
 
 @dataclass(frozen=True)
@@ -106,6 +175,13 @@ class OrderDetail:
     deliveries: tuple[DeliveryDetail, ...]
     amendments: tuple[AmendmentDetail, ...]
     history: tuple[HistoryEvent, ...]
+    review: ReviewDetail | None = None
+    acknowledged: tuple[AcknowledgedWarning, ...] = ()
+
+    @property
+    def actions(self) -> frozenset[str]:
+        """The lifecycle actions the order's status allows (see `ORDER_ACTIONS`)."""
+        return actions_for(self.status)
 
 
 def order_detail(engine: Engine, order_id: int) -> OrderDetail:
@@ -161,6 +237,16 @@ def order_detail(engine: Engine, order_id: int) -> OrderDetail:
         .where(AuditEvent.entity == "order", AuditEvent.entity_id == order_id)
         .order_by(AuditEvent.at, AuditEvent.id)
     )
+    review = select(
+        PerformanceReview.reviewed_on,
+        PerformanceReview.reviewed_by,
+        PerformanceReview.on_time_delivery,
+        PerformanceReview.quantity,
+        PerformanceReview.conformity,
+        PerformanceReview.responsiveness,
+        PerformanceReview.after_sales,
+        PerformanceReview.comment,
+    ).where(PerformanceReview.order_id == order_id)
     with engine.connect() as conn:
         row = conn.execute(header).first()
         if row is None:
@@ -169,6 +255,7 @@ def order_detail(engine: Engine, order_id: int) -> OrderDetail:
         delivery_rows = conn.execute(deliveries).all()
         amendment_rows = conn.execute(amendments).all()
         history_rows = conn.execute(history).all()
+        review_row = conn.execute(review).first()
     o = row._mapping
     fields = {f: o[f] for f in _HEADER_FIELDS}
     return OrderDetail(
@@ -177,7 +264,125 @@ def order_detail(engine: Engine, order_id: int) -> OrderDetail:
         deliveries=tuple(DeliveryDetail(*r) for r in delivery_rows),
         amendments=tuple(AmendmentDetail(*r) for r in amendment_rows),
         history=tuple(HistoryEvent(*r) for r in history_rows),
+        review=ReviewDetail(*review_row) if review_row is not None else None,
+        acknowledged=acknowledged_warnings(o["acknowledged_warnings"]),
     )
+
+
+def acknowledged_warnings(stored: str | None) -> tuple[AcknowledgedWarning, ...]:
+    """The warnings stored with an order: a JSON list of {rule, message, by, at} as the order
+    service writes it, or plain text (one warning per line, as older records hold)."""
+    if not stored or not stored.strip():
+        return ()
+    try:
+        items = json.loads(stored)
+    except ValueError:
+        items = None
+    if isinstance(items, dict):
+        items = [items]
+    if isinstance(items, list):
+        found = []
+        for item in items:
+            if isinstance(item, dict):
+                message = str(item.get("message") or "")
+                rule = str(item.get("rule") or _rule_of(message))
+                by, at, amendment = item.get("by"), item.get("at"), item.get("ceiling_amendment")
+                found.append(
+                    AcknowledgedWarning(
+                        rule,
+                        message,
+                        str(by) if by else None,
+                        _moment_text(str(at)) if at else None,
+                        str(amendment) if amendment else None,
+                    )
+                )
+            else:
+                found.append(AcknowledgedWarning(_rule_of(str(item)), str(item), None, None))
+        return tuple(found)
+    return tuple(
+        AcknowledgedWarning(_rule_of(text), text, None, None)
+        for text in (line.strip() for line in stored.splitlines())
+        if text
+    )
+
+
+def _moment_text(stored: str) -> str:
+    try:
+        moment = datetime.fromisoformat(stored)
+    except ValueError:
+        return stored
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _rule_of(message: str) -> str:
+    head = message.split(":", 1)[0].strip()
+    return head if head[:1] == "R" and head[1:].isdigit() else ""
+
+
+def describe_change(before: str | None, after: str | None) -> str:
+    """An audit event's before/after JSON as `key: old → new` for each value that changed
+    (`key: new` when there was nothing before); text that is not a JSON object is shown as is."""
+    old, new = _as_mapping(before), _as_mapping(after)
+    if old is None or new is None:
+        if before and after:
+            return f"{before} → {after}"
+        return after or before or ""
+    parts: list[str] = []
+    _describe_into(parts, "", old, new)
+    return "; ".join(parts) or "no change"
+
+
+def _describe_into(parts: list[str], prefix: str, old: dict, new: dict) -> None:
+    keys = [*old, *(k for k in new if k not in old)]
+    keys.sort(key=lambda k: k != "status")  # the status first, the rest as recorded
+    for key in keys:
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        label = f"{prefix}{key}".replace("_", " ")
+        if isinstance(a, dict) or isinstance(b, dict):  # e.g. quantities per line number
+            _describe_into(
+                parts,
+                f"{label} ",
+                a if isinstance(a, dict) else {},
+                b if isinstance(b, dict) else {},
+            )
+        elif key not in old or a is None:
+            parts.append(f"{label}: {_value(b)}")
+        elif key not in new:
+            parts.append(f"{label}: {_value(a)} → —")
+        else:
+            parts.append(f"{label}: {_value(a)} → {_value(b)}")
+
+
+def _as_mapping(text: str | None) -> dict | None:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        if value in _STATUS_WORDS:
+            return value.replace("_", " ")
+        if _STORED_QUANTITY.fullmatch(value):  # "5.000" as stored → "5"
+            return f"{Decimal(value).normalize():f}"
+        return value
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return str(value)
+
+
+_STATUS_WORDS = {s.value for s in OrderStatus}
+_STORED_QUANTITY = re.compile(r"-?\d+\.\d{3,}")
 
 
 _HEADER_FIELDS = (

@@ -1,6 +1,12 @@
-"""One order opened from the Orders section: header, lines, deliveries, amendments, history.
+"""One order opened from the Orders section: header, lines, deliveries, amendments, its
+performance review, the warnings acknowledged with it, and its history; and the keys of its
+lifecycle: issue, record a delivery, edit or amend, cancel, close, rate.
 
-Read by a thread worker (`services.order_detail`); every value is shown as plain text.
+Read by a thread worker (`services.order_detail`); every value is shown as plain text. A key
+shows in the footer only when the order's status allows its action; the action runs the order
+service in a worker (the modals of `order_actions` run theirs) with the version read, so a
+change made meanwhile by someone else is refused, then the order is read again. A user whose
+role may not change the order (R26) is told why when pressing the key.
 `esc` goes back to the list, whose cursor stays where it was.
 """
 
@@ -22,15 +28,26 @@ from textual.widgets import DataTable, Footer, Header, Static
 from lta_tui.domain.money import format_money, format_quantity
 
 if TYPE_CHECKING:
-    from lta_tui.services.order_detail import OrderDetail
+    from lta_tui.domain.rules import Finding
+    from lta_tui.services.order_detail import OrderDetail, ReviewDetail
 
 _SECTIONS = (
     ("lines", "Lines"),
     ("deliveries", "Deliveries"),
     ("amendments", "Amendments"),
-    ("history", "History"),
 )
-_CHANGE_WIDTH = 80  # characters of an audit event's before/after shown in the table
+#: Key action → the lifecycle action of `services.order_detail.ORDER_ACTIONS` it runs.
+_LIFECYCLE = {
+    "issue": "issue",
+    "deliver": "deliver",
+    "edit": "edit",
+    "amend": "amend",
+    "cancel_order": "cancel",
+    "close_order": "close",
+    "rate": "rate",
+}
+_CHANGE_WIDTH = 60  # characters of an audit event's change shown at least, however narrow
+_BESIDE_CHANGE = 52  # cells the history table needs for when, who and the action
 _DESCRIPTION_MIN = 20  # cells of a line's description, however narrow the terminal
 _BESIDE_DESCRIPTION = 48  # cells the line table needs for #, quantity and the three amounts
 
@@ -41,13 +58,27 @@ class OrderDetailScreen(Screen):
     CSS_PATH = "orders.tcss"
     SUB_TITLE = "Order"
     HELP: ClassVar[str] = (
-        "One order, read-only: its header, lines (with the quantity delivered), deliveries, "
-        "amendments and history. Amounts are in the order's currency and in USD at the rate "
-        "stored with the order. tab moves between the tables, ← → scroll a wide table "
-        "sideways, esc goes back to the list."
+        "One order: its header, lines (with the quantity delivered), deliveries, amendments, "
+        "performance review, the warnings acknowledged when it was saved, and its history. "
+        "Amounts are in the order's currency and in USD at the rate stored with the order. "
+        "The keys of its lifecycle show when its status allows them: i issues a draft, e edits "
+        "a draft, d records a delivery (partial or full) of an issued order, a amends an issued "
+        "or partially delivered order (a value change needs a reason), c cancels a draft or "
+        "issued order (with a reason), k closes a delivered order, r rates a delivered or "
+        "closed order (five criteria 1 poor … 4 very good, and a comment). Each change is "
+        "written to the history. Only a focal point of the order's agency may change it (R26). "
+        "tab moves between the tables, ← → scroll a wide table sideways, enter on a history "
+        "row shows its whole change, esc goes back."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", tooltip="Back to the list"),
+        Binding("i", "issue", "Issue", tooltip="Issue the draft order to the consolidator"),
+        Binding("d", "deliver", "Deliver", tooltip="Record a delivery, partial or full"),
+        Binding("e", "edit", "Edit", tooltip="Edit the draft order"),
+        Binding("a", "amend", "Amend", tooltip="Amend the issued order (reason for a value)"),
+        Binding("c", "cancel_order", "Cancel order", tooltip="Cancel the order, with a reason"),
+        Binding("k", "close_order", "Close order", tooltip="Close the delivered order"),
+        Binding("r", "rate", "Rate", tooltip="Rate the delivery: five criteria, 1–4"),
     ]
 
     class Loaded(Message):
@@ -60,11 +91,27 @@ class OrderDetailScreen(Screen):
             super().__init__()
             self.error = error
 
+    class Acted(Message):
+        """A lifecycle action ran: `result` on success, else the `error` to show."""
+
+        def __init__(
+            self,
+            done: str,
+            result: object = None,
+            error: str | None = None,
+            warnings: Sequence[Finding] = (),
+        ) -> None:
+            super().__init__()
+            self.done, self.result, self.error = done, result, error
+            self.warnings = tuple(warnings)  # to acknowledge before going ahead
+
     def __init__(self, order_id: int, *, line_id: int | None = None) -> None:
         super().__init__()
         self.order_id = order_id
         self.line_id = line_id
         self.detail: OrderDetail | None = None
+        self.busy = False  # a lifecycle action is running
+        self.reload_on_resume = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -77,10 +124,21 @@ class OrderDetailScreen(Screen):
                     id=f"order-{key}", cursor_type="row", zebra_stripes=True
                 )
                 yield table
+            yield Static("Performance review", classes="order-detail-heading", id="review-heading")
+            yield Static(id="order-review")
+            yield Static(
+                "Acknowledged warnings", classes="order-detail-heading", id="warnings-heading"
+            )
+            yield Static(id="order-warnings")
+            yield Static("History", classes="order-detail-heading", markup=False)
+            yield DataTable(id="order-history", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#order-detail").loading = True
+        self._load(self.app, self.order_id)
+
+    def reload(self) -> None:
         self._load(self.app, self.order_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="order-detail")
@@ -175,15 +233,59 @@ class OrderDetailScreen(Screen):
             "history",
             ["When", "Who", "Action", "Change"],
             [
-                [Text(_moment(x.at)), Text(x.who), Text(x.action), Text(_change(x.before, x.after))]
+                [
+                    Text(_moment(x.at)),
+                    Text(x.who),
+                    Text(x.action.replace("_", " ")),
+                    Text(_cut(x.change, self.size.width - _BESIDE_CHANGE)),
+                ]
                 for x in d.history
             ],
+            keys=[str(n) for n in range(len(d.history))],
         )
+        self._show_review(d)
+        self._show_warnings(d)
         self.query_one("#order-detail").loading = False
+        self.refresh_bindings()
         lines = self.query_one("#order-lines", DataTable)
         if self.line_id is not None and str(self.line_id) in [k.value for k in lines.rows]:
             lines.move_cursor(row=lines.get_row_index(str(self.line_id)))
-        lines.focus()
+        if not isinstance(self.focused, DataTable):
+            lines.focus()
+
+    @on(DataTable.RowSelected, "#order-history")
+    def _history_opened(self, event: DataTable.RowSelected) -> None:
+        """enter on a history row: the whole change, however long."""
+        key = event.row_key.value
+        if self.detail is None or key is None or not key.isdigit():
+            return
+        x = self.detail.history[int(key)]
+        self.notify(
+            x.change or "—",
+            title=f"{x.action.replace('_', ' ')} · {_moment(x.at)} · {x.who}",
+            timeout=15,
+            markup=False,
+        )
+
+    def _show_review(self, d: OrderDetail) -> None:
+        shown = d.review is not None or "rate" in d.actions
+        self.query_one("#review-heading").display = shown
+        box = self.query_one("#order-review", Static)
+        box.display = shown
+        if not shown:
+            return
+        if d.review is None:
+            box.update(Text("Not rated yet: r rates the delivery.", style="italic"))
+            return
+        box.update(review_grid(d.review))
+
+    def _show_warnings(self, d: OrderDetail) -> None:
+        shown = bool(d.acknowledged)
+        self.query_one("#warnings-heading").display = shown
+        box = self.query_one("#order-warnings", Static)
+        box.display = shown
+        if shown:
+            box.update(warnings_grid(d))
 
     def _fill(
         self,
@@ -199,7 +301,8 @@ class OrderDetailScreen(Screen):
         for n, column in enumerate(columns):
             longest = max([len(column), *(row[n].cell_len for row in rows)])
             limit = (widths or {}).get(column)
-            table.add_column(column, width=min(longest, limit) if limit else None)
+            # Explicit widths: a table refilled while another screen is on top keeps them.
+            table.add_column(column, width=min(longest, limit) if limit else longest)
         for n, row in enumerate(rows):
             table.add_row(*row, key=keys[n] if keys else None)
         table.set_class(not rows, "-empty")
@@ -208,6 +311,267 @@ class OrderDetailScreen(Screen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    # --- the lifecycle ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        lifecycle = _LIFECYCLE.get(action)
+        if lifecycle is None:
+            return True
+        if self.detail is None or self.busy:
+            return False
+        return lifecycle in self.detail.actions
+
+    def _may_change(self) -> OrderDetail | None:
+        """The order, if the user may change it (R26) and nothing else runs; else say why."""
+        from lta_tui.domain.rules import check_permission
+
+        d = self.detail
+        if d is None or self.busy:
+            return None
+        user = self.app.config.user
+        refused = check_permission(user.role, user.agency, "change", d.agency_code)
+        if refused:
+            self.notify(
+                "\n".join(f.message for f in refused),
+                title="Refused",
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
+            return None
+        return d
+
+    def _actor(self):
+        from lta_tui.services.orders import Actor
+
+        return Actor.from_config(self.app.config)
+
+    def action_issue(self) -> None:
+        d = self._may_change()
+        if d is None:
+            return
+        from lta_tui.tui.screens.order_actions import ConfirmAction
+
+        value = format_money(d.total, d.currency)
+        if d.currency != "USD":
+            value += f" ({format_money(d.total_usd, 'USD')})"
+        question = (
+            f"Issue {d.po_number} to {d.consolidator_code} for {value}? Every order rule is "
+            "checked again; once issued the order counts as spend and changes to it are "
+            "amendments."
+        )
+        self.app.push_screen(
+            ConfirmAction(f"Issue {d.po_number}", question, "issues it"),
+            lambda yes: self._confirmed(yes, "issue"),
+        )
+
+    def action_close_order(self) -> None:
+        d = self._may_change()
+        if d is None:
+            return
+        from lta_tui.tui.screens.order_actions import ConfirmAction
+
+        question = (
+            f"Close {d.po_number}? A closed order takes no more deliveries or amendments; it "
+            "can still be rated."
+        )
+        self.app.push_screen(
+            ConfirmAction(f"Close {d.po_number}", question, "closes it"),
+            lambda yes: self._confirmed(yes, "close"),
+        )
+
+    def _confirmed(self, yes: bool | None, action: str, acknowledged: tuple[str, ...] = ()) -> None:
+        if not yes or self.detail is None:
+            return
+        self.busy = True
+        self.refresh_bindings()
+        self._act(action, self.detail.id, self.detail.version, acknowledged)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="order-action")
+    def _act(self, action: str, order_id: int, version: int, acknowledged: tuple[str, ...]) -> None:
+        from lta_tui.domain.rules import Refused
+        from lta_tui.services.orders import (
+            NeedsAcknowledgement,
+            OrderConflict,
+            close_order,
+            issue_order,
+        )
+
+        app = self.app
+        done = "issued" if action == "issue" else "closed"
+        try:
+            if action == "issue":
+                result = issue_order(
+                    app.engine(),
+                    order_id,
+                    self._actor(),
+                    app.config.rules,
+                    now=app.now(),
+                    expected_version=version,
+                    acknowledged=acknowledged,
+                )
+            else:
+                result = close_order(
+                    app.engine(), order_id, self._actor(), now=app.now(), expected_version=version
+                )
+        except NeedsAcknowledgement as needs:
+            self.post_message(self.Acted(done, warnings=needs.warnings))
+        except (Refused, OrderConflict, ValueError, LookupError) as error:
+            self.post_message(self.Acted(done, error=str(error)))
+        except Exception as error:  # never a traceback: say what failed
+            self.post_message(self.Acted(done, error=f"{error.__class__.__name__}: {error}"))
+        else:
+            self.post_message(self.Acted(done, result))
+
+    @on(Acted)
+    def _acted(self, message: Acted) -> None:
+        self.busy = False
+        if message.warnings and self.detail is not None:
+            self._acknowledge(message.warnings)
+            return
+        if message.error is not None:
+            self.notify(
+                message.error, title="Not saved", severity="error", timeout=10, markup=False
+            )
+            self.refresh_bindings()
+            self.reload()  # shows what is stored now (another user's change, say)
+            return
+        self._changed(message.done, message.result)
+
+    def _acknowledge(self, warnings: Sequence[Finding]) -> None:
+        """Issuing raised warnings not acknowledged at save: ask, and issue again if yes."""
+        from lta_tui.tui.screens.order_actions import ConfirmAction
+
+        d = self.detail
+        assert d is not None
+        rules = tuple(dict.fromkeys(w.rule for w in warnings))
+        question = "\n".join(
+            [*(w.message for w in warnings), "", "Acknowledge and issue? It is recorded."]
+        )
+        self.refresh_bindings()
+        self.app.push_screen(
+            ConfirmAction(f"Issue {d.po_number}: warnings", question, "acknowledges and issues"),
+            lambda yes: self._confirmed(yes, "issue", rules),
+        )
+
+    def _changed(self, done: str, result: object) -> None:
+        """After a successful action: say so (`done` may name the new `{status}`), and read the
+        order again."""
+        if result is None:
+            return
+        po = self.detail.po_number if self.detail else "The order"
+        status = str(getattr(result, "status", "")).replace("_", " ")
+        self.notify(f"{po} {done.format(status=status)}.", timeout=4, markup=False)
+        self.refresh_bindings()
+        self.reload()
+
+    def action_deliver(self) -> None:
+        d = self._may_change()
+        if d is None:
+            return
+        from lta_tui.tui.screens.order_actions import RecordDelivery, UndeliveredLine
+
+        lines = [
+            UndeliveredLine(x.line_no, x.description, x.unit, x.quantity - x.delivered_quantity)
+            for x in d.lines
+            if x.quantity > x.delivered_quantity
+        ]
+        if not lines:
+            self.notify(f"Every line of {d.po_number} is delivered.", markup=False)
+            return
+        app, actor, order_id, version = self.app, self._actor(), d.id, d.version
+
+        def submit(entry):
+            from lta_tui.services.orders import record_delivery
+
+            return record_delivery(
+                app.engine(),
+                order_id,
+                actor,
+                now=app.now(),
+                delivered_on=entry.delivered_on,
+                quantities=entry.quantities,
+                expected_version=version,
+            )
+
+        self.app.push_screen(
+            RecordDelivery(f"Record a delivery · {d.po_number}", submit, lines, app.today()),
+            lambda result: self._changed("delivery recorded: now {status}", result),
+        )
+
+    def action_cancel_order(self) -> None:
+        d = self._may_change()
+        if d is None:
+            return
+        from lta_tui.tui.screens.order_actions import CancelOrder
+
+        app, actor, order_id, version = self.app, self._actor(), d.id, d.version
+
+        def submit(reason: str):
+            from lta_tui.services.orders import cancel_order
+
+            return cancel_order(
+                app.engine(),
+                order_id,
+                actor,
+                now=app.now(),
+                reason=reason,
+                expected_version=version,
+            )
+
+        self.app.push_screen(
+            CancelOrder(f"Cancel {d.po_number}", submit),
+            lambda result: self._changed("cancelled", result),
+        )
+
+    def action_rate(self) -> None:
+        d = self._may_change()
+        if d is None:
+            return
+        from lta_tui.tui.screens.order_actions import REVIEW_CRITERIA, RateOrder
+
+        app, actor, order_id = self.app, self._actor(), d.id
+
+        def submit(review):
+            from lta_tui.services.orders import review_order
+
+            review_order(app.engine(), order_id, actor, now=app.now(), review=review)
+            return review
+
+        scores = {key: getattr(d.review, key) for key, _ in REVIEW_CRITERIA} if d.review else None
+        self.app.push_screen(
+            RateOrder(
+                f"Rate {d.po_number} · {d.consolidator_code}",
+                submit,
+                scores,
+                d.review.comment if d.review else "",
+            ),
+            lambda result: self._changed("rated", result),
+        )
+
+    def action_edit(self) -> None:
+        self._open_form()
+
+    def action_amend(self) -> None:
+        self._open_form()
+
+    def _open_form(self) -> None:
+        d = self._may_change()
+        if d is None:
+            return
+        try:
+            from lta_tui.tui.screens.order_form import OrderFormScreen
+        except ImportError:
+            self.notify("The order form is not available.", severity="error", markup=False)
+            return
+        self.reload_on_resume = True  # the form may have saved: read the order again on return
+        self.app.push_screen(OrderFormScreen(order_id=d.id, po_number=d.po_number))
+
+    def on_screen_resume(self) -> None:
+        if self.reload_on_resume:
+            self.reload_on_resume = False
+            self.reload()
 
 
 def _fields(d: OrderDetail) -> Table:
@@ -250,6 +614,38 @@ def _fields(d: OrderDetail) -> Table:
     return grid
 
 
+def review_grid(review: ReviewDetail) -> Table:
+    """The five scores with their meaning, the average, who rated and the comment."""
+    from lta_tui.tui.screens.order_actions import REVIEW_CRITERIA, SCORE_MEANINGS
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(ratio=1)
+    for key, label in REVIEW_CRITERIA:
+        score = getattr(review, key)
+        grid.add_row(Text(label), Text(str(score)), Text(SCORE_MEANINGS.get(score, "")))
+    grid.add_row(Text("Average"), Text(f"{review.average:.2f}"), Text(""))
+    grid.add_row(
+        Text("Rated"), Text(""), Text(f"{review.reviewed_on.isoformat()} by {review.reviewed_by}")
+    )
+    grid.add_row(Text("Comment"), Text(""), Text(review.comment or "—"))
+    return grid
+
+
+def warnings_grid(d: OrderDetail) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(ratio=1)
+    for w in d.acknowledged:
+        who = " on ".join(part for part in (w.by, w.at) if part)
+        text = w.message + (f"  (acknowledged by {who})" if who else "")
+        if w.ceiling_amendment:
+            text += f"; ceiling amendment {w.ceiling_amendment}"
+        grid.add_row(Text(w.rule or "—"), Text(text))
+    return grid
+
+
 def _qty(value) -> Text:
     return Text(format_quantity(value), justify="right")
 
@@ -258,6 +654,6 @@ def _moment(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _change(before: str | None, after: str | None) -> str:
-    text = f"{before or '—'} → {after or '—'}"
-    return text if len(text) <= _CHANGE_WIDTH else text[: _CHANGE_WIDTH - 1] + "…"
+def _cut(text: str, width: int) -> str:
+    width = max(width, _CHANGE_WIDTH)
+    return text if len(text) <= width else text[: width - 1] + "…"

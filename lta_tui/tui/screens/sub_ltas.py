@@ -11,7 +11,7 @@ from lta_tui.tui.screens.browse import BrowseScreen
 from lta_tui.tui.screens.detail import DetailScreen
 from lta_tui.tui.widgets import formats
 from lta_tui.tui.widgets.browse_table import Cells, ColumnSpec
-from lta_tui.tui.widgets.record_view import Block, Fields, Heading, Table
+from lta_tui.tui.widgets.record_view import Block, Fields, Heading, Note, Table
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -27,8 +27,11 @@ class SubLtasScreen(BrowseScreen):
     FILTER_HINT = "Filter: reference, agency, consolidator or currency…"
     HELP = (
         "Sub-LTAs: an agency's agreement with one consolidator to order catalogue items "
-        "directly. Consumption is the USD value of its orders that count as spend against the "
-        "ceiling converted to USD at today's UN operational rate (R15 warns at the configured %)."
+        "directly. Used is its consumption: the value of its orders that count as spend "
+        "(issued, delivered or closed, in the sub-LTA's currency) against its ceiling; R15 "
+        "warns at the configured % and refuses an order that would pass 100 % unless an "
+        "amendment of the ceiling is recorded. Open one for the amounts, what remains and its "
+        "catalogue."
     )
     COLUMNS = (
         ColumnSpec("reference", "Reference", 0, priority=0, min_width=19),
@@ -68,7 +71,10 @@ class SubLtasScreen(BrowseScreen):
 class SubLtaDetailScreen(DetailScreen):
     SECTION = "sub_ltas"
     NOUN = "sub-LTA"
-    HELP = "A sub-LTA: validity, ceiling and consumption, and its catalogue of fixed prices."
+    HELP = (
+        "A sub-LTA: validity, its ceiling, what its orders consumed of it (in its currency) "
+        "and what remains, and its catalogue of fixed prices."
+    )
 
     def fetch(self, conn: Connection) -> SubLtaDetail:
         from lta_tui.services.browse_sub_ltas import sub_lta_detail
@@ -77,6 +83,7 @@ class SubLtaDetailScreen(DetailScreen):
 
     def describe(self, d: SubLtaDetail) -> list[Block]:
         c = d.consumption
+        warn = c.pct is not None and c.pct >= self.app.config.rules.ceiling_warn_pct
         if c.currency == "USD":
             rate = "none needed: the ceiling is in USD"
         elif c.units_per_usd is not None:
@@ -91,11 +98,21 @@ class SubLtaDetailScreen(DetailScreen):
                     ("Consolidator", f"{d.consolidator} · {d.consolidator_name}"),
                     ("Valid", f"{formats.day(d.valid_from)} – {formats.day(d.valid_to)}"),
                     ("Ceiling", formats.money(c.ceiling, c.currency)),
+                    (
+                        "Consumed",
+                        f"{formats.money(c.consumed, c.currency)} in {d.orders:,} orders"
+                        f" ({formats.percent(c.pct)} of the ceiling)",
+                    ),
+                    ("Remaining", formats.money(c.ceiling - c.consumed, c.currency)),
                     ("Rate", rate),
                     ("Ceiling in USD", formats.usd(c.ceiling_usd)),
-                    ("Consumed", f"{formats.usd(c.consumed_usd)} USD in {d.orders:,} orders"),
-                    ("Consumption", formats.percent(c.pct)),
+                    ("Consumed in USD", f"{formats.usd(c.consumed_usd)} (at the orders' rates)"),
                 ]
+            ),
+            *(
+                [Note(f"R15: {formats.percent(c.pct)} of the ceiling is used.", alert=True)]
+                if warn
+                else []
             ),
             Heading(f"Catalogue ({len(d.items)} items)"),
             Table(

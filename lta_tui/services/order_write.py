@@ -159,6 +159,11 @@ def pending_warnings(warnings: list[Finding], acknowledged: Collection[str]) -> 
     return [w for w in warnings if w.rule not in acknowledged]
 
 
+def acknowledgement(warning: Finding, by: str, at: datetime) -> dict:
+    """One entry of `orders.acknowledged_warnings`: which warning, who acknowledged it, when."""
+    return {"rule": warning.rule, "message": warning.message, "by": by, "at": at.isoformat()}
+
+
 def record_acknowledged(
     existing_entries: Collection[dict],
     warnings: list[Finding],
@@ -172,7 +177,7 @@ def record_acknowledged(
     for w in warnings:
         if (w.rule, w.message) in seen:
             continue
-        entry = {"rule": w.rule, "message": w.message, "by": actor.name, "at": now.isoformat()}
+        entry = acknowledgement(w, actor.name, now)
         if w.rule == "R15" and ceiling_amendment:
             entry["ceiling_amendment"] = ceiling_amendment
         entries.append(entry)

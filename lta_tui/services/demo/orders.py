@@ -8,12 +8,15 @@ Totals are the exact sums of the lines (`amounts`: the stored form of `line_amou
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from itertools import accumulate
 from typing import NamedTuple
 
+from lta_tui.domain.money import from_units
+from lta_tui.domain.rules import check_cumulative_amendments
 from lta_tui.services.demo.amounts import MILLI, line_units, quantum, usd_units
 from lta_tui.services.demo.competition_rows import AuditRow, PlannedOrder, status_json
 from lta_tui.services.demo.order_content import Line, OrderContent
@@ -32,6 +35,7 @@ from lta_tui.services.demo.rates import FxBook
 from lta_tui.services.demo.sub_ltas import Office, SubLtaPlan
 from lta_tui.services.demo.vocabulary import AMENDMENT_REASONS, REVIEW_COMMENTS
 from lta_tui.services.demo.world import AgencyRef, World, moment
+from lta_tui.services.order_write import acknowledgement
 from lta_tui.store.bulk import BulkWriter
 from lta_tui.store.models import Delivery, Order, OrderAmendment, OrderLine, PerformanceReview
 
@@ -283,8 +287,12 @@ class OrderStream:
                 rng.choice(AMENDMENT_REASONS),
             )
         )
-        if first and abs(total - first) * 100 > self.warn_pct * first:
-            return first, f"R16: amendments exceed {self.warn_pct} % of the first value ({who})"
+        found = check_cumulative_amendments(
+            from_units(first), [from_units(total)], placed.currency, self.warn_pct
+        )
+        if found:  # acknowledged by whoever amended, as the order service records it
+            at = when.replace(tzinfo=timezone.utc)
+            return first, json.dumps([acknowledgement(found[0], who, at)], ensure_ascii=False)
         return first, None
 
     def _review(self, order_id: int, placed: Placed, life: Life) -> None:

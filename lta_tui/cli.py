@@ -1,4 +1,5 @@
-"""The `lta-tui` command: the TUI by default, and `init`, `demo`, `db upgrade`, `backup`.
+"""The `lta-tui` command: the TUI by default, and `init`, `demo`, `import`, `db upgrade`,
+`backup`.
 
 User mistakes (bad config, bad flags, missing database) print one line on stderr and exit 2;
 heavy modules (the database stack, Textual) load only in the command that needs them.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -25,6 +28,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+import_app = typer.Typer(
+    help="Load records from files, all or nothing (formats: see the README).", no_args_is_help=True
+)
+app.add_typer(import_app, name="import")
 
 
 class _State:
@@ -175,6 +182,101 @@ def backup(
     except (DatabaseNotReady, FileNotFoundError) as exc:
         fail(str(exc))
     typer.echo(f"Backup written to {path}")
+
+
+def _ready_engine(cfg):
+    """The engine of an existing, up-to-date database (else one line naming the fix)."""
+    from lta_tui.services.database import check_ready, open_engine
+
+    engine = open_engine(cfg, create=False)
+    check_ready(engine)
+    return engine
+
+
+def _refused(exc) -> NoReturn:
+    """Every problem of a refused import, one line each, at most SHOWN_PROBLEMS, then a count."""
+    from lta_tui.services.import_files import SHOWN_PROBLEMS
+
+    for problem in exc.problems[:SHOWN_PROBLEMS]:
+        typer.echo(f"lta-tui: {exc.file}: {problem}", err=True)
+    hidden = len(exc.problems) - SHOWN_PROBLEMS
+    more = f" ({hidden:,} more not shown)" if hidden > 0 else ""
+    typer.echo(f"lta-tui: {exc}{more}", err=True)
+    raise typer.Exit(2)
+
+
+FileArgument = Annotated[Path, typer.Argument(help="CSV (UTF-8, header row) or XLSX file.")]
+
+
+@import_app.command("rates")
+def import_rates_command(file: FileArgument) -> None:
+    """UN Operational Rates of Exchange: currency,effective_date,units_per_usd[,source]."""
+    from datetime import datetime, timezone
+
+    cfg = load()
+    from lta_tui.domain.rules import Refused
+    from lta_tui.services.import_files import ImportFileError, ImportRefused
+    from lta_tui.services.import_rates import import_rates
+
+    engine = _ready_engine(cfg)
+    try:
+        result = import_rates(engine, cfg, file, now=datetime.now(timezone.utc))
+    except (ImportFileError, Refused) as exc:
+        fail(str(exc))
+    except ImportRefused as exc:
+        _refused(exc)
+    typer.echo(result.summary())
+    for change in result.changed:
+        typer.echo(f"  changed {change}")
+
+
+@import_app.command("orders")
+def import_orders_command(file: FileArgument) -> None:
+    """Orders, one row per order line (columns: see the README); rows of one PO form an order."""
+    from datetime import datetime, timezone
+
+    cfg = load()
+    from lta_tui.domain.rules import Refused
+    from lta_tui.services.import_files import ImportFileError, ImportRefused
+    from lta_tui.services.import_orders import import_orders
+
+    engine = _ready_engine(cfg)
+    try:
+        with _progress_bar(f"importing {file.name}") as progress:  # gone before any message
+            result = import_orders(
+                engine, cfg, file, now=datetime.now(timezone.utc), progress=progress
+            )
+    except (ImportFileError, Refused) as exc:
+        fail(str(exc))
+    except ImportRefused as exc:
+        _refused(exc)
+    typer.echo(result.summary())
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int | None], None] | None]:
+    """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(escape(label), total=None)  # a file name is not markup
+
+        def update(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=max(total, done) if total else None)
+
+        yield update
 
 
 def database_error(exc: Exception) -> str | None:

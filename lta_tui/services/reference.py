@@ -17,8 +17,8 @@ from typing import Any
 from sqlmodel import Session, SQLModel, select
 
 from lta_tui.config import Config
-from lta_tui.domain.money import RATE_DIGITS, MoneyError, parse_amount, to_units
 from lta_tui.domain.rules import check_iso_codes
+from lta_tui.services.import_rates import parse_rate_row
 from lta_tui.store.models import (
     Agency,
     Consolidator,
@@ -124,17 +124,6 @@ def _field(path: Path, where: str, entry: dict, key: str, kind: type | None = st
     return value
 
 
-def _rate(path: Path, where: str, text: str) -> Decimal:
-    try:
-        value = parse_amount(text)
-        to_units(value, RATE_DIGITS)
-    except MoneyError as exc:
-        raise ReferenceDataError(f"{path}: {where}: units_per_usd: {exc}") from None
-    if value <= 0:
-        raise ReferenceDataError(f"{path}: {where}: units_per_usd must be positive")
-    return value
-
-
 def _iso(path: Path, where: str, **codes: str) -> None:
     """R19 through its one rule function."""
     findings = check_iso_codes(**codes)
@@ -194,12 +183,11 @@ def read_reference(config: Config) -> ReferenceData:
     rates = []
     if path.exists():
         for n, row in enumerate(_csv(path), start=2):
-            where = f"row {n}"
-            currency = _field(path, where, row, "currency")
-            _iso(path, where, currency=currency)
-            on = _field(path, where, row, "effective_date", date)
-            units = _rate(path, where, _field(path, where, row, "units_per_usd"))
-            rates.append((currency, on, units, row.get("source") or "UN ORE"))
+            rate, problems = parse_rate_row(row)  # read as `lta-tui import rates` reads them
+            if rate is None:
+                column, reason = problems[0]
+                raise ReferenceDataError(f"{path}: row {n}: {column}: {reason}")
+            rates.append((rate.currency, rate.effective_date, rate.units_per_usd, rate.source))
     return ReferenceData(agencies, lots, services, tuple(holders), tuple(rates))
 
 

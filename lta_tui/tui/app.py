@@ -139,7 +139,7 @@ class LtaApp(App[str]):
         """The current moment in UTC; midnight of `today()` when the clock is fixed."""
         if self._now is not None:
             return self._now()
-        if self.today is date.today:
+        if self.today == date.today:  # a new bound method on every access: not `is`
             return datetime.now(timezone.utc)
         return datetime.combine(self.today(), time(0), tzinfo=timezone.utc)
 
@@ -266,7 +266,25 @@ class LtaApp(App[str]):
         from lta_tui.tui.commands import palette_commands
 
         yield from palette_commands(self, screen)
+        if self._offers_new_order(screen):
+            yield SystemCommand(
+                "New order", "Type a new order (key n on Orders)", self.action_new_order
+            )
         yield from super().get_system_commands(screen)
+
+    def _offers_new_order(self, screen: Screen) -> bool:
+        """The palette's "New order" where no key of the screen already offers it."""
+        from lta_tui.tui.screens.order_form import OrderFormScreen
+
+        if self.database_problem is not None or isinstance(screen, OrderFormScreen):
+            return False
+        return not any(b.binding.action == "new_order" for b in screen.active_bindings.values())
+
+    def action_new_order(self) -> None:
+        """The order form over the current screen; after saving, back there."""
+        from lta_tui.tui.screens.order_form import OrderFormScreen
+
+        self.push_screen(OrderFormScreen())
 
 
 def _reason(error: BaseException) -> str:

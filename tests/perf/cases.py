@@ -130,7 +130,15 @@ def spend(config_path: str) -> None:
     print(json.dumps(out), flush=True)
 
 
-CASES = {f.__name__: f for f in (cold_app, cold_bare, orders_table, spend)}
+def _more_cases() -> tuple:
+    from tests.perf.import_rate import import_rate
+    from tests.perf.order_form import order_form
+    from tests.perf.order_save import order_save
+
+    return order_form, order_save, import_rate
+
+
+CASES = {f.__name__: f for f in (cold_app, cold_bare, orders_table, spend, *_more_cases())}
 
 if __name__ == "__main__":
     CASES[sys.argv[1]](sys.argv[2])

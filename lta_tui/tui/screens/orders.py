@@ -80,9 +80,10 @@ class OrdersScreen(Screen):
         "/ filters: a PO number prefix, and agency:UNDP cons:CONS-A lot:2 status:issued "
         "channel:direct cur:EUR country:KE from:2024-01-01 to:2024-12-31 year:2024, "
         "and in the lines view unspsc:4321; commas list alternatives (agency:UNDP,UNICEF). "
-        "enter applies the filter, esc clears it."
+        "enter applies the filter, esc clears it. n opens a new order."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_order", "New order", tooltip="Type a new order"),
         Binding("slash", "filter", "Filter", tooltip="Filter the list (esc clears)"),
         Binding("l", "toggle_lines", "Lines", tooltip="Show all order lines"),
         Binding("l", "toggle_lines('orders')", "Orders", tooltip="Show the orders"),
@@ -222,6 +223,17 @@ class OrdersScreen(Screen):
 
     def action_own_agency(self) -> None:
         self.app.set_agency_scope(all_agencies=False)  # type: ignore[attr-defined]
+
+    def action_new_order(self) -> None:
+        """The order form; once the order is saved the list is read again (the form has said
+        which PO number it got)."""
+        from lta_tui.tui.screens.order_form import OrderFormScreen
+
+        def saved(result) -> None:
+            if result is not None:
+                self._show()
+
+        self.app.push_screen(OrderFormScreen(), saved)
 
     @on(KeysetTable.SortChanged, "#orders-table")
     def _remember_sort(self, event: KeysetTable.SortChanged) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from lta_tui.config import Config
@@ -24,6 +25,11 @@ def open_engine(config: Config, *, create: bool = True) -> Engine:
 
 
 def backup_dir(config: Config) -> Path:
+    """`backups/` beside the SQLite file (the default database: `data/backups/`), else under
+    the data folder."""
+    url = make_url(config.database.url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).parent / "backups"
     return config.data_dir / "backups"
 
 

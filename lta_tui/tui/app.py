@@ -17,6 +17,7 @@ command that fixes it.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timezone
@@ -181,6 +182,10 @@ class LtaApp(App[str]):
     @on(DatabaseReady)
     def _database_ready(self) -> None:
         self.database_ready = True
+        # What is alive now (modules, classes, the database stack, the first screen) lives as
+        # long as the app: out of the collector's full passes, which otherwise rescan all of it
+        # and stall a keystroke for 100 ms and more once the heap has grown.
+        gc.freeze()
         waiting, self._waiting = self._waiting, []
         for node, callback in waiting:
             if node.is_attached:

@@ -71,7 +71,13 @@ def test_source_defaults_to_un_ore_and_may_be_left_out(engine, config, tmp_path)
     assert held(engine, "GBP")[date(2024, 3, 1)] == (Decimal("0.79"), "UN ORE")
 
 
-def test_a_revised_rate_is_updated_reported_and_audited(engine, config, tmp_path):
+def working_group(tmp_path: Path):
+    """The config of the test's database, for a member of the Working Group."""
+    return load_config(write_config(tmp_path, role="working_group"))
+
+
+def test_a_revised_rate_is_updated_reported_and_audited(engine, tmp_path):
+    config = working_group(tmp_path)
     import_rates(engine, config, rates_file(tmp_path / "a.csv", RATES), now=NOW)
     revised = [RATES[0].replace("0.921", "0.925"), *RATES[1:]]
     result = import_rates(engine, config, rates_file(tmp_path / "b.csv", revised), now=NOW)
@@ -152,6 +158,37 @@ def test_R26_any_user_but_a_viewer_loads_published_rates(engine, tmp_path, role,
     assert dump(engine) == before
 
 
+def test_R26_a_focal_point_adds_rates_but_does_not_revise_one(engine, config, tmp_path):
+    import_rates(engine, config, rates_file(tmp_path / "a.csv", RATES), now=NOW)
+    before = dump(engine)
+    revised = [
+        "GBP,2024-03-01,0.79,UN ORE",  # new: allowed alone
+        RATES[0].replace("0.921", "0.925"),  # row 3: a revision
+        *RATES[1:3],  # rows 4 and 5: the same values
+        RATES[3].replace("0.307512", "0.3071"),  # row 6: a revision
+    ]
+    with pytest.raises(ImportRefused) as refused:
+        import_rates(engine, config, rates_file(tmp_path / "b.csv", revised), now=NOW)
+    assert [str(p) for p in refused.value.problems] == [
+        "row 3: EUR 2024-03-01 is already 0.921; only the Working Group revises a published rate",
+        "row 6: KWD 2024-03-01 is already 0.307512; only the Working Group revises a published"
+        " rate",
+    ]
+    assert dump(engine) == before  # nothing written, not even the new GBP rate
+    added = import_rates(engine, config, rates_file(tmp_path / "c.csv", revised[:1]), now=NOW)
+    assert (added.added, added.changed) == (1, ())
+
+
+def test_R26_the_working_group_revises_a_published_rate(engine, config, tmp_path):
+    import_rates(engine, config, rates_file(tmp_path / "a.csv", RATES), now=NOW)
+    revised = [RATES[0].replace("0.921", "0.925"), *RATES[1:]]
+    result = import_rates(
+        engine, working_group(tmp_path), rates_file(tmp_path / "b.csv", revised), now=NOW
+    )
+    assert [str(c) for c in result.changed] == ["EUR 2024-03-01: 0.921 → 0.925"]
+    assert held(engine, "EUR")[date(2024, 3, 1)][0] == Decimal("0.925")
+
+
 # --- the rate in force for an order (R20) ----------------------------------------------------
 
 
@@ -207,7 +244,9 @@ def test_R20_reimported_rates_never_change_stored_order_values(engine, config, t
             for t in ("orders", "order_lines")
         }
     revised = [line.replace("0.921", "0.899").replace("0.934", "0.951") for line in RATES]
-    result = import_rates(engine, config, rates_file(tmp_path / "new.csv", revised), now=NOW)
+    result = import_rates(
+        engine, working_group(tmp_path), rates_file(tmp_path / "new.csv", revised), now=NOW
+    )
     assert len(result.changed) == 2
     with sqlite3.connect(engine.url.database) as conn:
         after = {
@@ -232,6 +271,7 @@ def test_cli_import_rates_prints_summary_and_changes(engine, config_path, tmp_pa
     first = run_cli("--config", str(config_path), "import", "rates", str(file))
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip() == f"{file}: 4 rates added, 0 changed, 0 unchanged."
+    write_config(tmp_path, role="working_group")  # the same database; revising is theirs
     revised = rates_file(tmp_path / "new.csv", [RATES[0].replace("0.921", "0.925"), *RATES[1:]])
     second = run_cli("--config", str(config_path), "import", "rates", str(revised))
     assert second.returncode == 0, second.stderr

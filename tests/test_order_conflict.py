@@ -18,11 +18,13 @@ from lta_tui.services.database import initialise, open_engine
 from lta_tui.services.orders import (
     Actor,
     OrderConflict,
+    ReviewInput,
     cancel_order,
     close_order,
     issue_order,
     load_order_input,
     record_delivery,
+    review_order,
     save_order,
 )
 from tests.conftest import ROOT, write_config
@@ -38,6 +40,7 @@ from tests.order_setup import (
 )
 
 D = Decimal
+GOOD = ReviewInput(4, 4, 3, 4, 3, "on time")
 
 EDITOR = textwrap.dedent(
     """
@@ -170,3 +173,50 @@ def test_every_lifecycle_write_checks_the_version(db):
     )
     stale(db, saved, lambda: close_order(db, saved.id, ANA, now=NOW, expected_version=1))
     assert order_row(db, saved.id).version == issued.version == 2
+    # an amendment of the issued order from the draft's version
+    first = direct_order().lines[0]
+    amended = replace(
+        direct_order(),
+        lines=(replace(first, quantity=D(3)), *direct_order().lines[1:]),
+        amendment_reason="one more",
+    )
+    stale(
+        db,
+        saved,
+        lambda: save_order(db, amended, ANA, RULES, now=NOW, order_id=saved.id, expected_version=1),
+    )
+    # a review of the delivered order from the issued order's version
+    everything = {n: line.quantity for n, line in enumerate(direct_order().lines, 1)}
+    delivered = record_delivery(
+        db, saved.id, ANA, now=NOW, delivered_on=DAY, quantities=everything, expected_version=2
+    )
+    assert delivered.status == "delivered"
+    stale(
+        db,
+        saved,
+        lambda: review_order(db, saved.id, ANA, now=NOW, review=GOOD, expected_version=2),
+    )
+    reviewed = review_order(
+        db, saved.id, ANA, now=NOW, review=GOOD, expected_version=delivered.version
+    )
+    assert reviewed.version == delivered.version + 1
+    # a second focal point who opened the order before the first review
+    stale(
+        db,
+        saved,
+        lambda: review_order(
+            db,
+            saved.id,
+            Actor("Bo Berg", "UNDP", "focal_point"),
+            now=NOW,
+            review=replace(GOOD, conformity=1),
+            expected_version=delivered.version,
+        ),
+    )
+
+
+def test_saving_a_stored_order_without_its_version_is_a_programming_error(db):
+    saved = save_order(db, direct_order(), ANA, RULES, now=NOW)
+    with pytest.raises(ValueError, match="expected_version"):
+        save_order(db, direct_order(), ANA, RULES, now=NOW, order_id=saved.id)
+    assert order_row(db, saved.id).version == 1

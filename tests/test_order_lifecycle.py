@@ -212,6 +212,25 @@ def test_bad_delivery_is_refused_naming_the_field(db, issued, quantities, on, fi
     assert count(db, Delivery) == 0
 
 
+def test_delivery_on_the_users_local_day_ahead_of_utc_is_kept(db, issued):
+    # 23:30 UTC on 2026-11-15 is 2026-11-16 02:30 in Nairobi, where `t` is the 16th
+    late = NOW.replace(hour=23, minute=30)
+    kwargs = {"now": late, "delivered_on": date(2026, 11, 16), "quantities": {1: D(1)}}
+    saved = record_delivery(
+        db, issued.id, ANA, **kwargs, expected_version=issued.version, today=date(2026, 11, 16)
+    )
+    assert saved.status == "partially_delivered"
+
+
+def test_delivery_after_the_users_local_day_is_refused(db, issued):
+    kwargs = {"now": NOW, "delivered_on": date(2026, 11, 16), "quantities": {1: D(1)}}
+    call = lambda: record_delivery(  # noqa: E731
+        db, issued.id, ANA, **kwargs, expected_version=issued.version, today=date(2026, 11, 15)
+    )
+    err = refused_unchanged(db, issued, call)
+    assert err.findings[0].field == "delivered_on" and "in the future" in str(err)
+
+
 def test_cumulative_delivery_may_not_exceed_the_order(db, issued):
     part = deliver(db, issued, {1: "7"})
     err = refused_unchanged(db, part, lambda: deliver(db, part, {1: "4"}))
@@ -435,36 +454,78 @@ def test_r26_close_by_the_working_group_is_refused(db, issued):
 GOOD = ReviewInput(4, 4, 3, 4, 3, "on time, well packed")
 
 
+def rate(db, saved, review=GOOD, actor=ANA, **kw):
+    return review_order(
+        db, saved.id, actor, now=NOW, review=review, expected_version=saved.version, **kw
+    )
+
+
 def test_r25_review_a_delivered_order_and_replace_it(db, issued):
     full = deliver(db, issued, {1: "10", 2: "4", 3: "1"})
-    review_order(db, full.id, ANA, now=NOW, review=GOOD)
-    review_order(db, full.id, ANA, now=NOW, review=replace(GOOD, after_sales=2, comment="slow"))
+    first = rate(db, full)
+    assert (first.version, first.status) == (4, "delivered")  # a review bumps the version
+    second = rate(db, first, review=replace(GOOD, after_sales=2, comment="slow"))
     with db.connect() as conn:
         (row,) = conn.execute(select(PerformanceReview.__table__)).all()
     assert (row.after_sales, row.comment, row.reviewed_by) == (2, "slow", "Ana Ruiz")
+    assert row.reviewed_on == NOW.date()
     events = [e for e in audit_events(db, full.id) if e[0] == "review"]
     assert events[0][3] == {"review": None} and events[0][4]["comment"] == "on time, well packed"
     assert events[1][3]["after_sales"] == 3 and events[1][4]["after_sales"] == 2
-    assert order_row(db, full.id).version == 3  # a review does not change the order
+    assert second.version == order_row(db, full.id).version == 5
+    # the same review again writes nothing
+    assert rate(db, second, review=replace(GOOD, after_sales=2, comment="slow")) == second
+    assert len([e for e in audit_events(db, full.id) if e[0] == "review"]) == 2
+
+
+def test_review_from_a_stale_version_is_a_conflict_and_keeps_the_first_review(db, issued):
+    from lta_tui.services.orders import OrderConflict
+
+    full = deliver(db, issued, {1: "10", 2: "4", 3: "1"})
+    rate(db, full)  # the first focal point
+    with pytest.raises(OrderConflict):  # the second, who opened the order before
+        rate(db, full, review=replace(GOOD, conformity=1, comment="bad"))
+    with db.connect() as conn:
+        (row,) = conn.execute(select(PerformanceReview.__table__)).all()
+    assert (row.conformity, row.comment) == (3, "on time, well packed")
+
+
+def test_review_on_the_users_local_day(db, issued):
+    # 23:30 UTC on 2026-11-15 is already 2026-11-16 in Nairobi: the review is of the 16th
+    full = deliver(db, issued, {1: "10", 2: "4", 3: "1"})
+    late = NOW.replace(hour=23, minute=30)
+    review_order(
+        db,
+        full.id,
+        ANA,
+        now=late,
+        review=GOOD,
+        expected_version=full.version,
+        today=date(2026, 11, 16),
+    )
+    with db.connect() as conn:
+        assert conn.execute(select(PerformanceReview.reviewed_on)).scalar_one() == date(
+            2026, 11, 16
+        )
 
 
 def test_review_refused_before_delivery(db, issued):
     with pytest.raises(Refused, match="is issued: only a delivered or closed order can be rated"):
-        review_order(db, issued.id, ANA, now=NOW, review=GOOD)
+        rate(db, issued)
     assert count(db, PerformanceReview) == 0
 
 
 def test_review_scores_must_be_1_to_4(db, issued):
     full = deliver(db, issued, {1: "10", 2: "4", 3: "1"})
     with pytest.raises(Refused) as err:
-        review_order(db, full.id, ANA, now=NOW, review=replace(GOOD, conformity=5))
+        rate(db, full, review=replace(GOOD, conformity=5))
     assert err.value.findings[0].field == "conformity"
 
 
 def test_r26_review_by_another_agency_is_refused(db, issued):
     full = deliver(db, issued, {1: "10", 2: "4", 3: "1"})
     with pytest.raises(Refused) as err:
-        review_order(db, full.id, OTHER, now=NOW, review=GOOD)
+        rate(db, full, actor=OTHER)
     assert err.value.findings[0].rule == "R26"
 
 

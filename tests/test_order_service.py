@@ -124,6 +124,29 @@ def test_po_numbers_follow_the_agency_and_year_sequence(db):
     assert earlier.po_number == "UNDP-2026-000095"  # same year, same sequence
 
 
+def test_imported_po_numbers_outside_the_six_digit_sequence_do_not_derail_it(db):
+    saved = [save_order(db, direct_order(), ANA, RULES, now=NOW) for _ in range(3)]
+    # imported orders numbered in the agency's own way: they sort after UNDP-2026-000003
+    with db.begin() as conn:
+        for order, po in zip(saved[:2], ["UNDP-2026-5", "UNDP-2026-000099-B"], strict=True):
+            conn.execute(update(Order).where(Order.id == order.id).values(po_number=po))
+    fourth = save_order(db, direct_order(), ANA, RULES, now=NOW)
+    fifth = save_order(db, direct_order(), ANA, RULES, now=NOW)
+    assert (fourth.po_number, fifth.po_number) == ("UNDP-2026-000004", "UNDP-2026-000005")
+
+
+def test_a_po_number_taken_meanwhile_is_a_clear_refusal(db, monkeypatch):
+    from lta_tui.services import order_write
+
+    first = save_order(db, direct_order(), ANA, RULES, now=NOW)
+    # another save (outside the lock) took the number this one computed
+    monkeypatch.setattr(order_write, "next_po_number", lambda conn, agency, year: first.po_number)
+    err = refused(db, direct_order())
+    (f,) = err.findings
+    assert f.field == "po_number"
+    assert f.message == "PO UNDP-2026-000001 was just taken by another save: save again"
+
+
 def test_resaving_an_unchanged_draft_writes_nothing(db):
     saved = save_order(db, direct_order(), ANA, RULES, now=NOW)
     again = save_order(
@@ -213,9 +236,21 @@ def test_r13_price_below_the_catalogue_warns_and_needs_acknowledgement(db):
     assert [w.rule for w in err.value.warnings] == ["R13"]
     assert count(db, Order) == 0
     saved = save_order(db, order, ANA, RULES, now=NOW, acknowledged={"R13"})
+    # what was saved: a draft at the agreed price, 2 × 800.00 + 350.00 freight
+    assert (saved.status, saved.version, saved.po_number) == ("draft", 1, "UNDP-2026-000001")
+    assert saved.total == D("1950.00") and count(db, Order) == 1
+    stored, version, status = load_order_input(db, saved.id)
+    assert stored.lines == order.lines and (version, status) == (1, "draft")
+    assert stored.lines[0].unit_price == D("800.00")
+    # the acknowledgement recorded: which warning, who, when
     (entry,) = json.loads(order_row(db, saved.id).acknowledged_warnings)
-    assert entry["rule"] == "R13" and entry["by"] == "Ana Ruiz"
-    assert "800.00 EUR" in entry["message"] and entry["at"].startswith("2026-11-15T09:00")
+    assert entry == {
+        "rule": "R13",
+        "message": check.warnings[0].message,
+        "by": "Ana Ruiz",
+        "at": "2026-11-15T09:00:00+00:00",
+    }
+    assert "800.00 EUR" in entry["message"]
 
 
 def test_r13_catalogue_item_of_another_lot_is_refused(db):
@@ -227,6 +262,47 @@ def test_r13_catalogue_item_of_another_lot_is_refused(db):
 def test_r13_catalogue_items_at_catalogue_prices_are_kept(db):
     check = check_order(db, direct_order(), ANA, RULES)
     assert "R13" not in rules_of(check) + rules_of(check, "warning")
+
+
+def test_r13_order_in_another_currency_than_its_sub_lta_is_refused(db):
+    # a service line names no catalogue item: before, nothing refused a JPY order under an
+    # EUR sub-LTA and its R15 was skipped
+    add_rate(db, "JPY", date(2026, 11, 5), "154.37")
+    order = direct_order(currency="JPY", lines=(service(price="20000"),))
+    check = check_order(db, order, ANA, RULES)
+    f = only_error(check, "R13", "currency")
+    assert f.message == (
+        "R13: the order is in JPY, sub-LTA UNDP-CONS-A-2026 is in EUR:"
+        " a direct order is in its sub-LTA's currency"
+    )
+    refused(db, order)
+
+
+def test_r13_r15_order_in_another_currency_is_still_checked_against_the_ceiling(engine):
+    make_sub_lta(engine, ceiling=D("10000"))
+    add_rate(engine, "JPY", date(2026, 11, 5), "154.37")
+    # 2,000,000 JPY = 12,956.53 USD ≈ 11,115 EUR: past the 10,000 EUR ceiling
+    order = direct_order(currency="JPY", lines=(service(price="2000000"),))
+    check = check_order(engine, order, ANA, RULES)
+    assert sorted(rules_of(check)) == ["R13", "R15"]
+    (ceiling,) = [f for f in check.errors if f.rule == "R15"]
+    assert "sub-LTA UNDP-CONS-A-2026" in ceiling.message and "EUR" in ceiling.message
+
+
+def test_r15_an_order_stored_in_another_currency_counts_converted_not_as_the_ceilings(engine):
+    from lta_tui.services.orders import issue_order
+
+    make_sub_lta(engine, ceiling=D("40000"))
+    first = save_order(engine, direct_order(), ANA, RULES, now=NOW)
+    issue_order(engine, first.id, ANA, RULES, now=NOW, expected_version=1)
+    # an old (imported) order under the EUR sub-LTA stored in JPY: its total_usd stays
+    # 17,451.86 USD (14,971.95 EUR); its 2,000,000 JPY must not count as 2,000,000 EUR
+    with engine.begin() as conn:
+        conn.execute(
+            update(Order).where(Order.id == first.id).values(currency="JPY", total=D("2000000"))
+        )
+    check = check_order(engine, direct_order(), ANA, RULES)
+    assert check.findings == ()  # 2 × 14,971.95 = 29,943.90 of 40,000 EUR: 75 %
 
 
 # --- R14 ---------------------------------------------------------------------------------------
@@ -320,6 +396,39 @@ def test_r15_under_the_ceilings_is_kept(db):
     assert "R15" not in rules_of(check_order(db, direct_order(), ANA, RULES), "warning")
 
 
+def test_r15_r20_amendment_preview_uses_the_orders_stored_rate_like_the_save(db):
+    from lta_tui.services.orders import issue_order
+
+    with db.begin() as conn:
+        conn.execute(update(Lta).values(ceiling_usd=D("20000")))
+    draft = save_order(db, direct_order(), ANA, RULES, now=NOW, acknowledged={"R15"})
+    issued = issue_order(db, draft.id, ANA, RULES, now=NOW, expected_version=1)
+    stored_rate = order_row(db, issued.id).fx_units_per_usd
+    # a revision effective 2026-11-05 (before the order date) imported after the order
+    add_rate(db, "EUR", date(2026, 11, 5), "0.5")
+    lines = direct_order().lines
+    amended = direct_order(
+        lines=(replace(lines[0], quantity=D(3)), *lines[1:]), amendment_reason="one more"
+    )
+    check = check_order(db, amended, ANA, RULES, order_id=issued.id)
+    assert check.rate.effective_date == date(2026, 11, 1)
+    assert check.rate.units_per_usd == stored_rate
+    # 15,822.95 EUR at the stored rate is about 18,400 USD: the LTA ceiling warns; at 0.5 it
+    # would be 31,645.90 USD, past the ceiling
+    assert check.errors == [] and rules_of(check, "warning") == ["R15"]
+    saved = save_order(
+        db,
+        amended,
+        ANA,
+        RULES,
+        now=NOW,
+        acknowledged={"R15"},
+        order_id=issued.id,
+        expected_version=issued.version,
+    )
+    assert (saved.total, saved.total_usd) == (check.total, check.total_usd)
+
+
 # --- R17 ---------------------------------------------------------------------------------------
 
 
@@ -341,6 +450,13 @@ def test_r17_suspended_consolidator_gets_no_order(db):
     f = only_error(check_order(db, direct_order(), ANA, RULES), "R17", "consolidator")
     assert "CONS-A is suspended since 2026-10-01 (sanctions review): no new order" in f.message
     refused(db, direct_order())
+
+
+def test_r17_new_order_dated_before_the_suspension_is_still_refused(db):
+    # the service checks a new order against today's eligibility, not the order date's
+    suspend(db)
+    f = only_error(check_order(db, direct_order(order_date=date(2026, 9, 1)), ANA, RULES), "R17")
+    assert "since 2026-10-01" in f.message
 
 
 def test_r17_eligible_consolidator_is_kept(db):

@@ -4,7 +4,9 @@ Columns `currency,effective_date,units_per_usd[,source]`. Every row is checked f
 code, ISO date, a positive rate of at most six decimals, one rate per currency and date); any
 problem refuses the whole file. A rate already held for the same currency and date is left
 alone when equal and updated (and reported) when different: orders keep the rate they stored
-(R20), so no stored USD value ever changes.
+(R20), so no stored USD value ever changes. Adding rates is open to any user but a viewer;
+revising the value of a rate already held is the Working Group's (R26): for anyone else each
+such row is a problem and the whole file is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select, tuple_
 
-from lta_tui.config import Config
+from lta_tui.config import Config, Role
 from lta_tui.domain.fx import Rate
 from lta_tui.domain.money import RATE_DIGITS, MoneyError, parse_amount, to_units
 from lta_tui.domain.rules import AuditRecord, check_iso_codes, check_permission, ensure_allowed
@@ -152,11 +154,13 @@ def import_rates(
     engine: Engine, config: Config, path: str | Path, *, now: datetime
 ) -> RatesImported:
     """Load the rates of `path`: all or nothing (R19, R20). Any user but a viewer may load them
-    (R26: UN ORE rates are published reference data, the same for every agency). Each rate
-    added or revised writes an audit event (R25)."""
+    (R26: UN ORE rates are published reference data, the same for every agency); only the
+    Working Group revises the value of a rate already held (`ImportRefused`, one problem per
+    row, nothing written). Each rate added or revised writes an audit event (R25)."""
     user = config.user
     ensure_allowed(check_permission(user.role, user.agency, "change", None, published=True))
     rates = read_rates_file(path)
+    may_revise = user.role == Role.working_group
     table = ExchangeRate.__table__
     added = unchanged = 0
     changes: list[RateChange] = []
@@ -171,6 +175,20 @@ def import_rates(
             )  # fmt: skip
             for row_id, currency, on, units, source in found:
                 held[(currency, on)] = (row_id, units, source)
+        if not may_revise:
+            revisions = [
+                RowProblem(
+                    number,
+                    None,
+                    f"{rate.currency} {rate.effective_date.isoformat()} is already"
+                    f" {_plain(old[1])}; only the Working Group revises a published rate",
+                )
+                for number, rate in rates
+                if (old := held.get((rate.currency, rate.effective_date))) is not None
+                and old[1] != rate.units_per_usd
+            ]
+            if revisions:
+                raise ImportRefused(str(path), revisions)
         audit: list[dict] = []
         for _, rate in rates:
             values = {"units_per_usd": rate.units_per_usd, "source": rate.source}

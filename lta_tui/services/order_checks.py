@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, bindparam, func, select, type_coerce
+from sqlalchemy import BigInteger, bindparam, case, func, select, type_coerce
 from sqlalchemy.engine import Connection, Engine
 
 from lta_tui.config import RulesConfig
@@ -197,9 +197,17 @@ Q_CATALOGUE = (
     )
 )
 #: What the other orders in a spend status use of a ceiling (`other`: the order checked, or 0).
-Q_USED_SUB_LTA = select(func.sum(type_coerce(Order.total, BigInteger))).where(
-    Order.sub_lta_id == _P("scope"), Order.status.in_(_SPEND), Order.id != _P("other")
-)
+#: For a sub-LTA, the orders in its currency (`currency`) add their `total`; any other order (an
+#: old or imported one in another currency, which R13 now refuses) adds its `total_usd`, which
+#: `_used_sub_lta` converts at the sub-LTA currency's rate in force on the order date.
+Q_USED_SUB_LTA = select(
+    func.sum(
+        case((Order.currency == _P("currency"), type_coerce(Order.total, BigInteger)), else_=0)
+    ),
+    func.sum(
+        case((Order.currency != _P("currency"), type_coerce(Order.total_usd, BigInteger)), else_=0)
+    ),
+).where(Order.sub_lta_id == _P("scope"), Order.status.in_(_SPEND), Order.id != _P("other"))
 Q_USED_LTA = select(func.sum(type_coerce(Order.total_usd, BigInteger))).where(
     Order.lta_id == _P("scope"), Order.status.in_(_SPEND), Order.id != _P("other")
 )
@@ -218,10 +226,15 @@ def check_order(
     *,
     order_id: int | None = None,
 ) -> OrderCheck:
-    """Every order rule on `order` (a new one, or the stored order `order_id` changed to it)."""
+    """Every order rule on `order` (a new one, or the stored order `order_id` changed to it).
+
+    The preview of an amendment (an issued or partially delivered order) evaluates at the
+    order's stored rate, as `save_order` does, so the USD total and the LTA ceiling shown are
+    the ones that will be saved."""
     with engine.connect() as conn:
         existing = load_existing(conn, order_id) if order_id is not None else None
-        return evaluate(conn, order, actor, rules, existing)[0]
+        amending = existing is not None and existing.status in AMENDABLE
+        return evaluate(conn, order, actor, rules, existing, keep_rate=amending)[0]
 
 
 # --- reading the stored order ------------------------------------------------------------------
@@ -502,21 +515,32 @@ def evaluate(
             )
         )
 
-    # R15: ceilings of the sub-LTA (its currency) and of the LTA (USD)
+    # R15: ceilings of the sub-LTA (its currency) and of the LTA (USD). An order in another
+    # currency than its sub-LTA's is refused by R13; it is still checked against the ceiling,
+    # its amount converted through USD, so that a mismatch never skips R15.
     other = existing.id if existing is not None else None
-    if sub is not None and sub.currency == order.currency:
-        used = _used(conn, Q_USED_SUB_LTA, sub.id, other)
-        found.append(
-            check_ceiling(
-                label=f"sub-LTA {sub.reference}",
-                ceiling=sub.ceiling,
-                used=used,
-                amount=total,
-                currency=sub.currency,
-                warn_pct=rules.ceiling_warn_pct,
-                amendment=order.ceiling_amendment,
-            )
+    if sub is not None:
+        sub_rate = _sub_lta_rate(conn, sub.currency, order.order_date, rate)
+        amount = (
+            total
+            if sub.currency == order.currency
+            else _from_usd(total_usd, sub_rate)
+            if total_usd is not None
+            else None
         )
+        used = _used_sub_lta(conn, sub, other, sub_rate)
+        if amount is not None and used is not None:
+            found.append(
+                check_ceiling(
+                    label=f"sub-LTA {sub.reference}",
+                    ceiling=sub.ceiling,
+                    used=used,
+                    amount=amount,
+                    currency=sub.currency,
+                    warn_pct=rules.ceiling_warn_pct,
+                    amendment=order.ceiling_amendment,
+                )
+            )
     if lta is not None and lta.ceiling_usd is not None and total_usd is not None:
         used = _used(conn, Q_USED_LTA, lta.id, other)
         found.append(
@@ -582,7 +606,7 @@ def _sub_lta(conn: Connection, order: OrderInput, found: list) -> _SubLtaRow | N
     if row is None:
         found.append([error("R13", f"there is no sub-LTA {ref!r}", "sub_lta")])
         return None
-    terms = SubLtaTerms(ref, row[6], row[7], Period(row.valid_from, row.valid_to))
+    terms = SubLtaTerms(ref, row[6], row[7], Period(row.valid_from, row.valid_to), row.currency)
     return _SubLtaRow(row.id, row.lta_id, ref, row.currency, row.ceiling, terms)
 
 
@@ -795,6 +819,42 @@ def _lines(
                 amount_usd = to_usd(amount, rate)
         figures.append(LineFigures(n, amount, amount_usd))
     return figures, found
+
+
+def _sub_lta_rate(
+    conn: Connection, currency: str, on: date, order_rate: Rate | None
+) -> Rate | None:
+    """The rate of the sub-LTA's currency in force on `on` (the order's own when it is the same
+    currency), to convert USD amounts of orders in another currency; None when there is none."""
+    if order_rate is not None and order_rate.currency == currency:
+        return order_rate
+    if currency == "USD":
+        return Rate("USD", on, Decimal(1), "USD")
+    row = conn.execute(Q_RATE, {"currency": currency, "on": on}).first()
+    return Rate(currency, row[0], row[1], row[2]) if row else None
+
+
+def _from_usd(amount_usd: Decimal, rate: Rate | None) -> Decimal | None:
+    if rate is None:
+        return None
+    return round_money(amount_usd * rate.units_per_usd, rate.currency)
+
+
+def _used_sub_lta(
+    conn: Connection, sub: _SubLtaRow, other: int | None, rate: Rate | None
+) -> Decimal | None:
+    """What the other orders in a spend status use of a sub-LTA's ceiling, in its currency.
+    None when some of them are in another currency and there is no rate to convert them."""
+    same, foreign = conn.execute(
+        Q_USED_SUB_LTA, {"scope": sub.id, "other": other or 0, "currency": sub.currency}
+    ).one()
+    used = Decimal(int(same or 0)).scaleb(-SCALE_DIGITS)
+    if foreign:
+        converted = _from_usd(Decimal(int(foreign)).scaleb(-SCALE_DIGITS), rate)
+        if converted is None:
+            return None
+        used += converted
+    return used
 
 
 def _used(conn: Connection, statement, scope: int, other: int | None) -> Decimal:

@@ -125,11 +125,16 @@ def record_delivery(
     delivered_on: date,
     quantities: Mapping[int, Decimal],
     expected_version: int,
+    today: date | None = None,
 ) -> SavedOrder:
     """Record what arrived on `delivered_on` (line_no → quantity this time): one `deliveries`
     row per line, the lines' delivered quantities, and the status partially delivered or
-    delivered. Findings about a line's quantity carry the field `lines.N.delivered`."""
+    delivered. Findings about a line's quantity carry the field `lines.N.delivered`.
+
+    `today` is the user's local day (the TUI's `t`), against which a delivery date in the
+    future is refused; without it, the day of `now` (UTC)."""
     now = aware(now)
+    today = today if today is not None else now.date()
     with write_transaction(engine) as conn:
         existing = load_for_change(conn, order_id, expected_version)
         _allowed(actor, existing)
@@ -148,7 +153,7 @@ def record_delivery(
                     "delivered_on",
                 )
             )
-        if delivered_on > now.date():
+        if delivered_on > today:
             found.append(
                 bad_input(f"delivery date {day(delivered_on)} is in the future", "delivered_on")
             )
@@ -295,12 +300,23 @@ def close_order(
 
 
 def review_order(
-    engine: Engine, order_id: int, actor: Actor, *, now: datetime, review: ReviewInput
-) -> None:
+    engine: Engine,
+    order_id: int,
+    actor: Actor,
+    *,
+    now: datetime,
+    review: ReviewInput,
+    expected_version: int,
+    today: date | None = None,
+) -> SavedOrder:
     """Rate a delivered (or closed) order, 1–4 per criterion with a comment; rating it again
-    replaces the earlier review. Audited on the order (action "review"); the order's version is
-    not changed, so a review never conflicts with the order's own edits."""
+    replaces the earlier review. Audited on the order (action "review") and, like every change
+    of an order, checked against `expected_version` and bumping it: a second focal point rating
+    from a stale view gets `OrderConflict` instead of overwriting the first review. Rating it
+    again with the same scores and comment writes nothing (the version stays). `today` is the
+    user's local day, stored as `reviewed_on` (default: the day of `now`, UTC)."""
     now = aware(now)
+    today = today if today is not None else now.date()
     found = []
     for name in REVIEW_CRITERIA:
         value = getattr(review, name)
@@ -311,7 +327,7 @@ def review_order(
     if found:
         raise Refused(found)
     with write_transaction(engine) as conn:
-        existing = load_for_change(conn, order_id, None)
+        existing = load_for_change(conn, order_id, expected_version)
         _allowed(actor, existing)
         if existing.status not in (S.delivered.value, S.closed.value):
             raise refuse(
@@ -336,7 +352,8 @@ def review_order(
         )
         after = {**values, "comment": comment}
         if before == after:
-            return
+            return _saved(existing, existing.version, existing.status)
+        version = bump_version(conn, existing, actor, now, {})
         table = PerformanceReview.__table__
         conn.execute(delete(table).where(table.c.order_id == existing.id))
         conn.execute(
@@ -344,10 +361,11 @@ def review_order(
                 order_id=existing.id,
                 agency_id=ids.agency_id,
                 consolidator_id=ids.consolidator_id,
-                reviewed_on=now.date(),
+                reviewed_on=today,
                 **values,
                 comment=comment,
                 reviewed_by=actor.name,
             )
         )
         audit(conn, actor, now, existing.id, "review", before, after)
+        return _saved(existing, version, existing.status)

@@ -1,7 +1,8 @@
 """Saving an order: a new draft, a draft's lines replaced, or an amendment of an issued order.
 
-Every write happens in one transaction (on SQLite a `BEGIN IMMEDIATE`, so the checks and the
-write see the same database and a PO number cannot be taken twice), bumps the order's version
+Every write happens in one transaction (on SQLite a `BEGIN IMMEDIATE`, on PostgreSQL a
+transaction-scoped advisory lock, see `write_transaction`, so the checks and the write see the
+same database and a PO number cannot be taken twice), bumps the order's version
 with `UPDATE orders ... WHERE id = :id AND version = :expected` (no row → `OrderConflict`) and
 writes its audit event (R25). Core statements only: a 10-line save is a handful of indexed
 statements.
@@ -16,8 +17,9 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from lta_tui.config import RulesConfig
 from lta_tui.domain.fx import Rate
@@ -51,13 +53,25 @@ _KEEP_ON_AMEND = ("order_id", "line_no", "delivered_quantity")
 # --- shared by every write ------------------------------------------------------------------
 
 
+#: The key of the PostgreSQL advisory lock every order write takes ("LTAORDER" in ASCII).
+ORDER_WRITE_LOCK = 0x4C54414F52444552
+#: The only dialect-specific SQL of order writes: PostgreSQL's transaction-scoped advisory lock.
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """One transaction that writes; on SQLite it takes the write lock first (BEGIN IMMEDIATE,
-    waiting up to the busy timeout) so what it reads stays true until it commits."""
+    """One transaction that writes, holding the lock of order writes before it reads anything,
+    so what it reads (the last PO number, the sums under a ceiling, the version) stays true
+    until it commits: on SQLite the database's write lock (BEGIN IMMEDIATE, waiting up to the
+    busy timeout); on PostgreSQL `pg_advisory_xact_lock(ORDER_WRITE_LOCK)`, released at commit
+    or rollback. One lock for every agency: the LTA ceiling (R15) is shared by all of them.
+    Other databases get a plain transaction (the unique PO index still refuses a duplicate)."""
     with engine.connect() as conn:
         if is_sqlite(engine):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":
+            conn.execute(_PG_LOCK, {"key": ORDER_WRITE_LOCK})
         try:
             yield conn
             conn.commit()
@@ -203,7 +217,10 @@ def save_order(
     its header and lines replaced; an issued or partially delivered order → an amendment (reason
     required, an `order_amendments` row, R16). Raises `Refused` on errors, `NeedsAcknowledgement`
     when a warning's rule is not in `acknowledged`, `OrderConflict` when the order is no longer
-    at `expected_version`."""
+    at `expected_version`; a stored order is changed only from a known version, so
+    `expected_version` is required with `order_id` (ValueError without it)."""
+    if order_id is not None and expected_version is None:
+        raise ValueError("save_order: changing a stored order needs its expected_version")
     now = aware(now)
     with write_transaction(engine) as conn:
         existing = (
@@ -246,16 +263,27 @@ def _unchanged(existing: Existing, order: OrderInput) -> bool:
 
 def next_po_number(conn: Connection, agency: str, year: int) -> str:
     """`UNDP-2026-000094`: one more than the highest of the agency and year, read backwards on
-    the unique index of po_number (one row, however many orders)."""
+    the unique index of po_number. Only numbers of exactly six digits after `AGENCY-YEAR-`
+    count: an imported `UNDP-2026-5` or `UNDP-2026-000093-B` sorts among them but is not one of
+    the sequence."""
     prefix = f"{agency}-{year}-"
-    last = conn.execute(
+    width = len(prefix) + 6
+    rows = conn.execute(
         select(Order.po_number)
-        .where(Order.po_number >= prefix + "000000", Order.po_number <= prefix + "999999")
+        .where(
+            Order.po_number >= prefix + "000000",
+            Order.po_number <= prefix + "999999",
+            func.length(Order.po_number) == width,
+        )
         .order_by(Order.po_number.desc())
-        .limit(1)
-    ).scalar()
-    tail = last[len(prefix) : len(prefix) + 6] if last else ""
-    sequence = int(tail) + 1 if tail.isdigit() else 1
+    )
+    sequence = 1
+    for (po,) in rows:
+        tail = po[len(prefix) :]
+        if tail.isdigit() and tail.isascii():
+            sequence = int(tail) + 1
+            break
+    rows.close()
     return f"{prefix}{sequence:06d}"
 
 
@@ -307,20 +335,29 @@ def _insert(conn: Connection, order: OrderInput, actor: Actor, now: datetime, ch
     po = next_po_number(conn, order.agency, order.order_date.year)
     status = OrderStatus.draft.value
     acknowledged = record_acknowledged((), check.warnings, actor, now, order.ceiling_amendment)
-    result = conn.execute(
-        insert(_ORDERS).values(
-            po_number=po,
-            **_header(order, check, ids),
-            status=status,
-            first_total=None,
-            acknowledged_warnings=acknowledged,
-            created_at=now,
-            created_by=actor.name,
-            updated_at=now,
-            updated_by=actor.name,
-            version=1,
+    try:
+        result = conn.execute(
+            insert(_ORDERS).values(
+                po_number=po,
+                **_header(order, check, ids),
+                status=status,
+                first_total=None,
+                acknowledged_warnings=acknowledged,
+                created_at=now,
+                created_by=actor.name,
+                updated_at=now,
+                updated_by=actor.name,
+                version=1,
+            )
         )
-    )
+    except IntegrityError as exc:
+        if "po_number" not in str(exc.orig):
+            raise
+        # another save took the number between our read and our insert (a database without
+        # the lock of write_transaction, or a PO written outside the service)
+        raise Refused(
+            [bad_input(f"PO {po} was just taken by another save: save again", "po_number")]
+        ) from None
     order_id = int(result.inserted_primary_key[0])
     conn.execute(insert(_LINES), _line_rows(order, check, ids, order_id))
     after = snapshot(order, status, check.total, check.total_usd, check.rate)

@@ -156,6 +156,25 @@ def test_r13_price_in_another_currency_is_refused():
     assert "the order is in USD, LAP-14-I5 is catalogued in EUR" in f.message
 
 
+EUR_SUB_LTA = SubLtaTerms(
+    "UNDP-ACME-2026-01", "UNDP", "ACME", Period(date(2026, 1, 1), date(2026, 12, 31)), "EUR"
+)
+
+
+def test_r13_order_in_another_currency_than_the_sub_lta_is_refused():
+    found = direct(sub_lta=EUR_SUB_LTA, currency="JPY")
+    f = only(found)
+    assert f.rule == "R13" and f.field == "currency"
+    assert f.message == (
+        "R13: the order is in JPY, sub-LTA UNDP-ACME-2026-01 is in EUR:"
+        " a direct order is in its sub-LTA's currency"
+    )
+
+
+def test_r13_order_in_the_sub_lta_currency_is_kept():
+    assert direct(DirectLine(1, "LAP-14-I5", D("110")), sub_lta=EUR_SUB_LTA) == []
+
+
 # --- R14 -------------------------------------------------------------------------------------
 
 AWARD = AwardTerms("UNDP-MC-2026-001", "BYTE", 2, "USD", D("25000.00"))
@@ -310,6 +329,26 @@ def test_r17_suspended_consolidator_gets_no_award():
 def test_r17_suspended_consolidator_gets_no_invitation_or_order():
     assert check_consolidator_eligible("ACME", "suspended", "invitation")
     assert check_consolidator_eligible("ACME", "suspended", "order")
+
+
+def test_r17_suspension_after_the_day_of_a_past_order_does_not_apply():
+    # an imported order of 2026-01-10; the consolidator was suspended on 2026-01-15
+    found = check_consolidator_eligible(
+        "ACME", "suspended", "order", date(2026, 1, 15), on=date(2026, 1, 10)
+    )
+    assert found == []
+
+
+def test_r17_suspension_on_or_before_the_day_of_a_past_order_applies():
+    for on in (date(2026, 1, 15), date(2026, 2, 1)):
+        f = only(
+            check_consolidator_eligible("ACME", "suspended", "order", date(2026, 1, 15), on=on)
+        )
+        assert f.rule == "R17" and "suspended since 2026-01-15" in f.message
+
+
+def test_r17_without_a_day_a_later_suspension_still_refuses_a_new_order():
+    assert check_consolidator_eligible("ACME", "suspended", "order", date(2099, 1, 1))
 
 
 def test_r17_eligible_consolidator_is_kept():

@@ -52,12 +52,14 @@ def check_order_date(
 
 @dataclass(frozen=True)
 class SubLtaTerms:
-    """A sub-LTA between an agency and a consolidator (by codes), with its validity."""
+    """A sub-LTA between an agency and a consolidator (by codes), with its validity and, when
+    known, its currency (a direct order is in its sub-LTA's currency)."""
 
     reference: str
     agency: str
     consolidator: str
     valid: Period
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,10 @@ def check_direct_order(
     """R13: a direct order needs a valid sub-LTA and catalogue items at catalogue prices.
 
     E: no sub-LTA between the agency and the consolidator, an order date outside its validity,
-    a line that is not one of its catalogue items, an item not valid on the order date, a price
-    in another currency than the catalogue's, or a unit price above the catalogue's. W: a unit
-    price below the catalogue's. `lines` are the lines that must be catalogue items: the order
+    an order in another currency than the sub-LTA's (when the sub-LTA's currency is given), a
+    line that is not one of its catalogue items, an item not valid on the order date, a price in
+    another currency than the catalogue's, or a unit price above the catalogue's. W: a unit price
+    below the catalogue's. `lines` are the lines that must be catalogue items: the order
     service passes every goods line, and a service line only when it names a catalogue item
     (freight, installation and the other services of an order are not catalogued).
     """
@@ -126,6 +129,15 @@ def check_direct_order(
                 f"order date {day(order_date)} is outside the validity of sub-LTA {ref}"
                 f" ({sub_lta.valid})",
                 "order_date",
+            )
+        )
+    if sub_lta.currency is not None and currency != sub_lta.currency:
+        found.append(
+            error(
+                "R13",
+                f"the order is in {currency}, sub-LTA {ref} is in {sub_lta.currency}:"
+                " a direct order is in its sub-LTA's currency",
+                "currency",
             )
         )
     items = {entry.sku: entry for entry in catalogue}
@@ -343,13 +355,20 @@ def check_consolidator_eligible(
     action: str,
     since: date | None = None,
     reason: str | None = None,
+    *,
+    on: date | None = None,
 ) -> list[Finding]:
     """R17 (E): a suspended consolidator gets no new invitation, award or order.
 
     `action` names what is being created ("invitation", "award", "order"); any eligibility
-    other than eligible blocks it.
+    other than eligible blocks it. `on` is the day the thing was created, for records of the
+    past (imports of historical orders): a suspension that started after that day did not
+    apply then. Without `on` the current eligibility decides (a new order is refused while
+    the consolidator is suspended).
     """
     if eligibility == Eligibility.eligible.value:
+        return []
+    if on is not None and since is not None and since > on:
         return []
     when = f" since {day(since)}" if since else ""
     why = f" ({reason.strip()})" if reason and reason.strip() else ""

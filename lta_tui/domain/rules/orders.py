@@ -106,8 +106,8 @@ def check_direct_order(
         return [
             error(
                 "R13",
-                f"a direct order needs a sub-LTA between {agency} and {consolidator}:"
-                " there is none",
+                f"a direct order is placed under a sub-LTA between {agency} and {consolidator}:"
+                " name it",
                 "sub_lta",
             )
         ]

@@ -56,23 +56,46 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
     (`1234,50`), misplaced grouping (`12,34`), spaces inside the number, exponents and anything
     else that is not a plain decimal number are refused with `MoneyError`.
     """
+    return _parse_number(text, "an amount")
+
+
+def parse_quantity(text: str | int | Decimal) -> Decimal:
+    """Parse a user-typed quantity as strictly as `parse_amount` (`1,500`, `2.5`, `.25`), with
+    at most `QUANTITY_DIGITS` decimals, the precision quantities are stored with.
+
+    `1,5` (a decimal comma), `1e3`, `1 500` and `2.0005` are refused with `MoneyError`.
+    Whether a quantity may be zero or negative is for the caller (R18, a delivery) to say.
+    """
+    quantity = _parse_number(text, "a quantity")
+    scaled = quantity.scaleb(QUANTITY_DIGITS)
+    if scaled != scaled.to_integral_value():
+        shown = repr(text.strip()) if isinstance(text, str) else str(text)
+        raise MoneyError(
+            f"{shown} has more than {QUANTITY_DIGITS} decimals:"
+            f" a quantity takes at most {QUANTITY_DIGITS}"
+        )
+    return quantity
+
+
+def _parse_number(text: str | int | Decimal, what: str) -> Decimal:
+    """`text` as a plain decimal number (see `parse_amount`); `what` names it in messages."""
     if isinstance(text, bool):
-        raise MoneyError(f"{text!r} is not an amount")
+        raise MoneyError(f"{text!r} is not {what}")
     if isinstance(text, int):
         return Decimal(text)
     if isinstance(text, Decimal):
         if not text.is_finite():
-            raise MoneyError(f"{text!r} is not a finite amount")
+            raise MoneyError(f"{text!r} is not a finite {what.split()[-1]}")
         return text
     typed = str(text).strip()
     if not _AMOUNT.match(typed):
         if _DECIMAL_COMMA.match(typed):
             hint = typed.replace(",", ".")
             raise MoneyError(
-                f"{typed!r} is not an amount: use a point for decimals ({hint}),"
+                f"{typed!r} is not {what}: use a point for decimals ({hint}),"
                 " a comma only between thousands"
             )
-        raise MoneyError(f"{typed!r} is not an amount" if typed else "an amount is required")
+        raise MoneyError(f"{typed!r} is not {what}" if typed else f"{what} is required")
     return Decimal(typed.replace(",", ""))
 
 

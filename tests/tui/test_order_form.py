@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lta_tui.domain.money import line_amount
+from lta_tui.services.orders import save_order
 from lta_tui.store.models import AuditEvent, Order, OrderLine
 from lta_tui.tui.app import LtaApp
 from lta_tui.tui.screens.order_form import OrderFormScreen
@@ -165,6 +166,65 @@ async def test_R13_a_price_above_the_catalogue_is_shown_under_the_line_and_block
             "the date's error under it",
         )
     assert count(engine, Order) == orders_before
+
+
+@pytest.mark.parametrize(
+    ("quantity", "price", "message"),
+    [
+        ("1,5", "", "Quantity: '1,5' is not a quantity: use a point for decimals (1.5)"),
+        ("2.0005", "", "Quantity: '2.0005' has more than 3 decimals"),
+        ("2", "189,99", "Unit price: '189,99' is not an amount: use a point for decimals"),
+    ],
+    ids=["decimal_comma", "four_decimals", "price_comma"],
+)
+async def test_a_quantity_or_price_typed_loosely_is_explained_and_no_line_added(
+    form_app, quantity, price, message
+):
+    """`1,5` is not 15: the line editor reads quantities with `parse_quantity` and prices with
+    `parse_amount`, and says what is wrong instead of adding the line."""
+    async with form_app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(pilot, form_app)
+        await type_header(pilot, form_app, form)
+        await pilot.press(*"a2-lap01", "enter")
+        await wait_until(pilot, lambda: form_app.focused is form.query_one("#line-qty"), "qty")
+        await pilot.press(*quantity, "tab")
+        if price:
+            await pilot.press("ctrl+a", "ctrl+k", *price)
+        await pilot.press("enter")
+        await settle(pilot, form_app)
+        assert message in str(form.query_one("#line-messages").render())
+        assert not form.lines
+
+
+async def test_after_saving_a_new_order_the_list_puts_the_cursor_on_it(form_app, engine):
+    """Newest first (the default order): the new order of the 10th is second, after one of the
+    12th and before one of the 9th, and the cursor is on it, not on the first row."""
+    from tests.order_setup import ANA, NOW, RULES, direct_order, goods
+
+    for day in (12, 9):
+        order = direct_order([goods("A2-LAP01")], order_date=date(2026, 11, day))
+        save_order(engine, order, ANA, RULES, now=NOW)
+    async with form_app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(pilot, form_app)
+        await type_header(pilot, form_app, form)
+        await type_line(pilot, form_app, form, "A2-LAP02", "3")
+        await wait_until(pilot, lambda: form.check is not None, "the rules")
+        await pilot.press("ctrl+s")
+        for _ in range(2):  # warnings (if any) are acknowledged with y
+            await wait_until(
+                pilot,
+                lambda: isinstance(form_app.screen, OrdersScreen | YesNoDialog),
+                "the save",
+            )
+            if isinstance(form_app.screen, YesNoDialog):
+                await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(form_app.screen, OrdersScreen), "the list")
+        table = form_app.screen.table
+        await wait_until(pilot, lambda: table.window_size == 3 and not table.is_loading, "rows")
+        await settle(pilot, form_app)
+        with engine.connect() as conn:
+            new = conn.execute(select(func.max(Order.id))).scalar_one()
+        assert table.cursor_row.ref == new and table.cursor_position == 1
 
 
 async def test_esc_on_a_changed_form_asks_before_discarding(form_app, engine):

@@ -9,7 +9,7 @@ Each test builds its own database (the `engine` fixture) with orders saved by th
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from lta_tui.config import load_config
-from lta_tui.services.orders import cancel_order, issue_order, save_order
+from lta_tui.services.orders import cancel_order, issue_order, record_delivery, save_order
 from lta_tui.store.models import Delivery, Order, PerformanceReview
 from lta_tui.tui.app import LtaApp
 from lta_tui.tui.screens.order_actions import (
@@ -132,6 +132,7 @@ async def test_issue_deliver_partly_then_fully_rate_and_close(app, engine, draft
         assert str(app.screen.query_one("#on_time_delivery-meaning").render()) == "very good"
         await pilot.press(*"On time", "enter")
         await reloaded(pilot, app, screen, lambda: screen.detail.review is not None)
+        assert screen.detail.version == 5  # rating bumps the version: read again, so k works
         review = screen.detail.review
         assert review.scores == (4, 3, 4, 2, 3) and review.comment == "On time"
         assert review.average == Decimal("3.2")
@@ -155,7 +156,7 @@ async def test_issue_deliver_partly_then_fully_rate_and_close(app, engine, draft
         delivered = screen.detail.history[2].change
         assert "status: issued → partially delivered" in delivered
         assert "delivered on: 2026-11-14" in delivered
-        assert order_row(engine, draft).version == 5  # issue, 2 deliveries, close
+        assert order_row(engine, draft).version == 6  # issue, 2 deliveries, review, close
 
 
 async def test_cancel_a_draft_needs_a_reason(app, engine, draft):
@@ -222,6 +223,116 @@ async def test_a_delivery_quantity_beyond_what_remains_stays_in_the_form(app, en
         with engine.connect() as conn:
             assert conn.execute(select(Delivery.id)).first() is None
     assert status(engine, draft) == "issued"
+
+
+async def test_a_delivery_quantity_with_a_decimal_comma_is_explained_under_its_line(
+    app, engine, draft
+):
+    """`1,5` is not read as 15 (nor `1e3` as 1000): the message under the line says how to
+    write it, and nothing is recorded."""
+    issued(engine, draft)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_order(pilot, app, draft)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecordDelivery), "the delivery")
+        modal = app.screen
+        await pilot.press("tab", "ctrl+u", *"1,5", "tab", "ctrl+u", *"1e3", "enter")
+        await settle(pilot, app)
+        assert app.screen is modal and not modal.busy
+        line1 = str(modal.query_one("#qty-1-error").render())
+        assert "line 1: '1,5' is not a quantity: use a point for decimals (1.5)" in line1
+        assert "line 2: '1e3' is not a quantity" in str(modal.query_one("#qty-2-error").render())
+        assert not modal.query_one("#qty-3-error").display
+        # Too fine for the stored thousandths: refused too.
+        await pilot.press("shift+tab", "ctrl+u", *"1.0005", "ctrl+s")
+        await settle(pilot, app)
+        assert "has more than 3 decimals" in str(modal.query_one("#qty-1-error").render())
+        with engine.connect() as conn:
+            assert conn.execute(select(Delivery.id)).first() is None
+    assert status(engine, draft) == "issued" and order_row(engine, draft).version == 2
+
+
+async def test_after_a_conflict_esc_reads_the_order_again_and_the_retry_is_saved(
+    app, engine, draft
+):
+    """The delivery modal refused with OrderConflict (Ana recorded a delivery meanwhile): esc
+    shows her delivery and the version stored now, and the next delivery goes through instead
+    of conflicting again with the version the screen was opened with."""
+    issued(engine, draft)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_order(pilot, app, draft)
+        assert screen.detail.version == 2
+        record_delivery(  # by Ana in another session
+            engine,
+            draft,
+            ANA,
+            now=NOW,
+            delivered_on=NOW.date(),
+            quantities={2: screen.detail.lines[1].quantity},
+            expected_version=2,
+        )
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecordDelivery), "the delivery")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not app.screen.busy, "the refusal")
+        await settle(pilot, app)
+        error = str(app.screen.query_one("#action-error").render())
+        assert "was changed by Ana Ruiz" in error and "nothing was saved" in error
+
+        await pilot.press("escape")
+        await reloaded(pilot, app, screen, lambda: screen.detail.version == 3)
+        assert [(x.line_no, x.recorded_by) for x in screen.detail.deliveries] == [(2, "Ana Ruiz")]
+        assert screen.detail.status == "partially_delivered" and "d" in keys_shown(screen)
+
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecordDelivery), "the delivery")
+        assert 2 not in [x.line_no for x in app.screen.lines]  # Ana delivered it all
+        await pilot.press("ctrl+s")  # the rest of every other line
+        await reloaded(pilot, app, screen, lambda: screen.detail.status == "delivered")
+        assert order_row(engine, draft).version == 4
+        with engine.connect() as conn:
+            assert len(conn.execute(select(Delivery.id)).all()) == 10
+
+
+async def test_a_cancel_refused_by_a_conflict_then_esc_lets_the_retry_through(app, engine, draft):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_order(pilot, app, draft)
+        issued(engine, draft)  # by Ana, after the screen read version 1
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, CancelOrder), "the cancel form")
+        await pilot.press(*"Duplicate", "enter")
+        await wait_until(pilot, lambda: not app.screen.busy, "the refusal")
+        await pilot.press("escape")
+        await reloaded(pilot, app, screen, lambda: screen.detail.status == "issued")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, CancelOrder), "the cancel form")
+        await pilot.press(*"Duplicate", "enter")
+        await reloaded(pilot, app, screen, lambda: screen.detail.status == "cancelled")
+    row = order_row(engine, draft)
+    assert (row.status, row.cancellation_reason, row.version) == ("cancelled", "Duplicate", 3)
+
+
+async def test_t_is_the_users_day_for_a_delivery_and_a_rating(engine, config, draft):
+    """Just before midnight UTC a user east of Greenwich is already on the 16th: `t` in the
+    delivery modal is that day, accepted (not "in the future" against the UTC date), and the
+    rating is dated that day too."""
+    issued(engine, draft)
+    evening = datetime(2026, 11, 15, 23, 30, tzinfo=timezone.utc)
+    app = LtaApp(config, today=lambda: date(2026, 11, 16), now=lambda: evening)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_order(pilot, app, draft)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecordDelivery), "the delivery")
+        assert app.screen.query_one("#delivered-on").value == "2026-11-16"
+        await pilot.press("ctrl+s")  # every line in full, on the 16th
+        await reloaded(pilot, app, screen, lambda: screen.detail.status == "delivered")
+        assert {x.delivered_on for x in screen.detail.deliveries} == {date(2026, 11, 16)}
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RateOrder), "the rating")
+        await pilot.press("4", "4", "3", "4", "4", "enter")
+        await reloaded(pilot, app, screen, lambda: screen.detail.review is not None)
+        assert screen.detail.review.reviewed_on == date(2026, 11, 16)
+    assert order_row(engine, draft).version == 4  # issue, delivery, review
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,7 +28,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from lta_tui.domain.dates import DateError, parse_day
-from lta_tui.domain.money import format_quantity
+from lta_tui.domain.money import MoneyError, format_quantity, parse_quantity
 
 _CSS = Path(__file__).with_name("order_actions.tcss")
 
@@ -283,13 +283,12 @@ class RecordDelivery(ActionForm):
             if not typed:
                 continue
             try:
-                qty = Decimal(typed.replace(",", ""))
-            except InvalidOperation:
-                qty = None
-            if qty is None or not qty.is_finite():
-                self.show_error(where, f"line {line.line_no}: {typed!r} is not a quantity")
+                qty = parse_quantity(typed)
+            except MoneyError as error:
+                self.show_error(where, f"line {line.line_no}: {error}")
                 ok = False
-            elif qty < 0:
+                continue
+            if qty < 0:
                 self.show_error(where, f"line {line.line_no}: a quantity cannot be negative")
                 ok = False
             elif qty > line.remaining:

@@ -111,6 +111,7 @@ class OrderDetailScreen(Screen):
         self.line_id = line_id
         self.detail: OrderDetail | None = None
         self.busy = False  # a lifecycle action is running
+        self.reloading = False  # the order is being read again: its version may be stale
         self.reload_on_resume = False
 
     def compose(self) -> ComposeResult:
@@ -139,6 +140,9 @@ class OrderDetailScreen(Screen):
         self._load(self.app, self.order_id)
 
     def reload(self) -> None:
+        """Read the order again; its lifecycle keys wait for it (they act on its version)."""
+        self.reloading = True
+        self.refresh_bindings()
         self._load(self.app, self.order_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="order-detail")
@@ -154,6 +158,7 @@ class OrderDetailScreen(Screen):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
+        self.reloading = False
         self.query_one("#order-detail").loading = False
         title = self.query_one("#order-detail-title", Static)
         title.update(f"Could not open the order: {message.error}")
@@ -162,6 +167,7 @@ class OrderDetailScreen(Screen):
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         d = self.detail = message.detail
+        self.reloading = False
         self.sub_title = f"Order {d.po_number}"
         self.query_one("#order-detail-title", Static).update(
             f"{d.po_number}  ·  {d.status.replace('_', ' ')}  ·  {d.agency_code}"
@@ -320,14 +326,16 @@ class OrderDetailScreen(Screen):
             return True
         if self.detail is None or self.busy:
             return False
-        return lifecycle in self.detail.actions
+        if lifecycle not in self.detail.actions:
+            return False
+        return None if self.reloading else True  # dimmed, not hidden, while it is read again
 
     def _may_change(self) -> OrderDetail | None:
         """The order, if the user may change it (R26) and nothing else runs; else say why."""
         from lta_tui.domain.rules import check_permission
 
         d = self.detail
-        if d is None or self.busy:
+        if d is None or self.busy or self.reloading:
             return None
         user = self.app.config.user
         refused = check_permission(user.role, user.agency, "change", d.agency_code)
@@ -466,6 +474,16 @@ class OrderDetailScreen(Screen):
         self.refresh_bindings()
         self.reload()
 
+    def _dismissed(self, done: str, result: object) -> None:
+        """A lifecycle modal closed: with `result` it saved (`_changed`); without, it may have
+        been refused because the order changed meanwhile (OrderConflict). Either way the order
+        is read again, so the next action runs with the version stored now, not the one the
+        modal was opened with (which would conflict again and again)."""
+        if result is not None:
+            self._changed(done, result)
+            return
+        self.reload()
+
     def action_deliver(self) -> None:
         d = self._may_change()
         if d is None:
@@ -481,6 +499,7 @@ class OrderDetailScreen(Screen):
             self.notify(f"Every line of {d.po_number} is delivered.", markup=False)
             return
         app, actor, order_id, version = self.app, self._actor(), d.id, d.version
+        today = app.today()
 
         def submit(entry):
             from lta_tui.services.orders import record_delivery
@@ -493,11 +512,12 @@ class OrderDetailScreen(Screen):
                 delivered_on=entry.delivered_on,
                 quantities=entry.quantities,
                 expected_version=version,
+                today=today,  # the modal's `t`: the user's day, not the UTC date of `now`
             )
 
         self.app.push_screen(
-            RecordDelivery(f"Record a delivery · {d.po_number}", submit, lines, app.today()),
-            lambda result: self._changed("delivery recorded: now {status}", result),
+            RecordDelivery(f"Record a delivery · {d.po_number}", submit, lines, today),
+            lambda result: self._dismissed("delivery recorded: now {status}", result),
         )
 
     def action_cancel_order(self) -> None:
@@ -522,7 +542,7 @@ class OrderDetailScreen(Screen):
 
         self.app.push_screen(
             CancelOrder(f"Cancel {d.po_number}", submit),
-            lambda result: self._changed("cancelled", result),
+            lambda result: self._dismissed("cancelled", result),
         )
 
     def action_rate(self) -> None:
@@ -531,13 +551,22 @@ class OrderDetailScreen(Screen):
             return
         from lta_tui.tui.screens.order_actions import REVIEW_CRITERIA, RateOrder
 
-        app, actor, order_id = self.app, self._actor(), d.id
+        # Rating bumps the order's version like any change: a stale view conflicts.
+        app, actor, order_id, version = self.app, self._actor(), d.id, d.version
+        today = app.today()
 
         def submit(review):
             from lta_tui.services.orders import review_order
 
-            review_order(app.engine(), order_id, actor, now=app.now(), review=review)
-            return review
+            return review_order(
+                app.engine(),
+                order_id,
+                actor,
+                now=app.now(),
+                review=review,
+                expected_version=version,
+                today=today,  # stored as the review's date: the user's day
+            )
 
         scores = {key: getattr(d.review, key) for key, _ in REVIEW_CRITERIA} if d.review else None
         self.app.push_screen(
@@ -547,7 +576,7 @@ class OrderDetailScreen(Screen):
                 scores,
                 d.review.comment if d.review else "",
             ),
-            lambda result: self._changed("rated", result),
+            lambda result: self._dismissed("rated", result),
         )
 
     def action_edit(self) -> None:

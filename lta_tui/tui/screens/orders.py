@@ -226,12 +226,14 @@ class OrdersScreen(Screen):
 
     def action_new_order(self) -> None:
         """The order form; once the order is saved the list is read again (the form has said
-        which PO number it got)."""
+        which PO number it got) with the cursor on the new order when the first page holds it
+        (newest first, the default order, puts it there)."""
         from lta_tui.tui.screens.order_form import OrderFormScreen
 
         def saved(result) -> None:
             if result is not None:
                 self._show()
+                self.table.put_cursor_on(result.id)
 
         self.app.push_screen(OrderFormScreen(), saved)
 

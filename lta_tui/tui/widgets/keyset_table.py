@@ -186,6 +186,7 @@ class KeysetTable(Widget, can_focus=True):
         self._count: int | None = None
         self._pending: PageRequest | None = None
         self._pending_move = 0  # cursor movement waiting for the page being fetched
+        self._cursor_ref: int | None = None  # `put_cursor_on`: wanted on the next first page
         self._error: str | None = None
         self._layout_for: tuple[int, int] | None = None
         self._layout = Layout(1, ())
@@ -252,6 +253,11 @@ class KeysetTable(Widget, can_focus=True):
 
     def visible_rows(self) -> list[RowLike]:
         return self._rows[self._top : self._top + self._body_height()]
+
+    def put_cursor_on(self, ref: int) -> None:
+        """When the next first page arrives (after `load` or `reload`), put the cursor on the
+        first row whose `ref` is `ref`, if that page holds one; else it stays on row one."""
+        self._cursor_ref = ref
 
     def sort_by(self, key: str, descending: bool | None = None) -> None:
         """Sort on column `key` (`descending` None: the column's natural first direction)."""
@@ -404,6 +410,10 @@ class KeysetTable(Widget, can_focus=True):
             self._rows, self._top, self._cursor = rows, 0, 0
             self._at_start, self._at_end = True, not full
             self._start_index, self._end_gap = 0, (0 if not full else None)
+            wanted, self._cursor_ref = self._cursor_ref, None
+            at = next((n for n, row in enumerate(rows) if row.ref == wanted), None)
+            if wanted is not None and at is not None:
+                self._place(at, at - height // 2)
         elif request.direction == "last":
             self._rows, self._cursor = rows, max(0, len(rows) - 1)
             self._top = max(0, len(rows) - height)

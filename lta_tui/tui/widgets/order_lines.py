@@ -9,7 +9,7 @@ and `delete` removes it. Nothing here reads the database: the form hands in the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,6 +27,7 @@ from lta_tui.domain.money import (
     format_quantity,
     line_amount,
     parse_amount,
+    parse_quantity,
 )
 from lta_tui.services.order_types import CatalogueChoice, LineInput, ServiceChoice
 from lta_tui.tui.widgets.choice_input import Choice, ChoiceInput
@@ -300,8 +301,8 @@ class LineEditor(Vertical):
         code = self._input("line-item", ChoiceInput).code
         item = self._catalogue.get(code)
         service = self._services.get(code)
-        quantity = self._number("line-qty", "quantity", problems)
-        price = self._number("line-price", "unit price", problems)
+        quantity = self._number("line-qty", "quantity", problems, parse_quantity)
+        price = self._number("line-price", "unit price", problems, parse_amount)
         description = self._value("line-description")
         if not description:
             problems.append(_Problem("line-description", "Description: required", True))
@@ -336,13 +337,19 @@ class LineEditor(Vertical):
             )
         return line, []
 
-    def _number(self, name: str, what: str, problems: list[_Problem]) -> Decimal | None:
+    def _number(
+        self,
+        name: str,
+        what: str,
+        problems: list[_Problem],
+        parse: Callable[[str], Decimal],
+    ) -> Decimal | None:
         text = self._value(name)
         if not text:
             problems.append(_Problem(name, f"{what.capitalize()}: required", True))
             return None
         try:
-            return parse_amount(text)
+            return parse(text)
         except MoneyError as exc:
             problems.append(_Problem(name, f"{what.capitalize()}: {exc}"))
             return None

@@ -107,7 +107,7 @@ def test_r13_price_above_catalogue_is_refused():
 
 def test_r13_price_below_catalogue_warns():
     f = only(direct(DirectLine(2, "LAP-14-I5", D("105.50"))), Severity.warning)
-    assert "unit price 105.50 EUR differs from the catalogue price 110.00 EUR" in f.message
+    assert "unit price 105.50 EUR is below the catalogue price 110.00 EUR" in f.message
 
 
 def test_r13_catalogue_price_is_kept():

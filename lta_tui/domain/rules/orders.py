@@ -192,7 +192,7 @@ def _check_catalogue_line(
         return [
             warning(
                 "R13",
-                f"{where}unit price {price} differs from the catalogue price {listed}"
+                f"{where}unit price {price} is below the catalogue price {listed}"
                 f" for {item.sku}",
                 price_field,
             )

@@ -231,7 +231,17 @@ def import_rates_command(file: FileArgument) -> None:
 
 
 @import_app.command("orders")
-def import_orders_command(file: FileArgument) -> None:
+def import_orders_command(
+    file: FileArgument,
+    acknowledge_warnings: Annotated[
+        bool,
+        typer.Option(
+            "--acknowledge-warnings",
+            help="Import even though orders raise warnings (R15 ceilings at or above the"
+            " warning %): each order records its warnings as acknowledged by you.",
+        ),
+    ] = False,
+) -> None:
     """Orders, one row per order line (columns: see the README); rows of one PO form an order."""
     from datetime import datetime, timezone
 
@@ -244,11 +254,16 @@ def import_orders_command(file: FileArgument) -> None:
     try:
         with _progress_bar(f"importing {file.name}") as progress:  # gone before any message
             result = import_orders(
-                engine, cfg, file, now=datetime.now(timezone.utc), progress=progress
+                engine,
+                cfg,
+                file,
+                now=datetime.now(timezone.utc),
+                progress=progress,
+                acknowledge_warnings=acknowledge_warnings,
             )
     except (ImportFileError, Refused) as exc:
         fail(str(exc))
-    except ImportRefused as exc:
+    except ImportRefused as exc:  # ImportNeedsAcknowledgement too: its last line says how
         _refused(exc)
     typer.echo(result.summary())
 

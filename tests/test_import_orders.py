@@ -16,8 +16,18 @@ from sqlalchemy import select, update
 from lta_tui.config import load_config
 from lta_tui.domain.fx import Rate, rate_in_force, to_usd
 from lta_tui.domain.money import line_amount
-from lta_tui.domain.rules import Refused
-from lta_tui.services.import_files import ImportFileError, ImportRefused
+from lta_tui.domain.rules import (
+    Period,
+    Refused,
+    SubLtaTerms,
+    check_consolidator_eligible,
+    check_direct_order,
+)
+from lta_tui.services.import_files import (
+    ImportFileError,
+    ImportNeedsAcknowledgement,
+    ImportRefused,
+)
 from lta_tui.services.import_orders import COLUMNS, import_orders
 from lta_tui.services.order_detail import order_detail
 from lta_tui.store.engine import session_scope
@@ -212,11 +222,11 @@ def test_csv_with_bom_blank_rows_and_padded_cells_reads_the_same(world, config, 
 
 
 def test_thousands_separators_are_read_as_the_order_form_reads_them(world, config, tmp_path):
-    rows = [list(ROWS[0])]
+    rows = [list(ROWS[4])]  # USD, no sub-LTA: 1,234,560 is within every ceiling (R15)
     rows[0][COLUMNS.index("unit_price")] = "1,234.56"
     rows[0][COLUMNS.index("quantity")] = "1,000"
     import_orders(world, config, write_csv(tmp_path / "o.csv", rows), now=NOW)
-    (line,) = order_detail(world, order_ids(world)["UNDP-IMP-0001"]).lines
+    (line,) = order_detail(world, order_ids(world)["UNDP-IMP-0004"]).lines
     assert (line.quantity, line.unit_price, line.amount) == (1000, Decimal("1234.56"), 1234560)
 
 
@@ -295,7 +305,7 @@ MALFORMED = {
     "sub-LTA expired R13": (_order_column(EUR_ROWS, "sub_lta", "SUB-UNDP-OLD"), 2, "sub_lta",
                             "R13"),
     "direct without sub-LTA R13": (_order_column(EUR_ROWS, "sub_lta", ""), 2, "sub_lta",
-                                   "needs a sub-LTA"),
+                                   "R13"),
     "direct in another currency R13": (_order_column(EUR_ROWS, "currency", "USD"), 2,
                                        "currency", "R13"),
     "sub-LTA on a competition order": (_set(4, "sub_lta", "SUB-UNDP-A"), 4, "sub_lta",
@@ -542,3 +552,316 @@ def test_import_on_every_database(db_url, tmp_path, monkeypatch):
         assert content() == before
     finally:
         engine.dispose()
+
+
+# --- R15 ceilings ----------------------------------------------------------------------------
+
+
+def _eur_order(po: str, quantity: str, price: str, status: str = "issued") -> list[str]:
+    """A one-line direct order under SUB-UNDP-A (ceiling 1,000,000 EUR)."""
+    row = list(ROWS[0])
+    row[COLUMNS.index("po_number")] = po
+    row[COLUMNS.index("quantity")] = quantity
+    row[COLUMNS.index("unit_price")] = price
+    row[COLUMNS.index("status")] = status
+    return row
+
+
+def _acknowledged(engine, po: str) -> list[dict] | None:
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(Order.acknowledged_warnings).where(Order.po_number == po)
+        ).scalar_one()
+    return None if found is None else json.loads(found)
+
+
+def test_R15_an_order_past_the_sub_lta_ceiling_is_refused_on_its_first_row(world, config, tmp_path):
+    rows = [list(r) for r in ROWS] + [_eur_order("UNDP-IMP-0005", "9000", "10000")]  # 9,000 %
+    before = dump(world)
+    with pytest.raises(ImportRefused) as refused:
+        import_orders(world, config, write_csv(tmp_path / "o.csv", rows), now=NOW)
+    (problem,) = refused.value.problems
+    assert problem.row == 7
+    assert "R15" in problem.message and "sub-LTA SUB-UNDP-A" in problem.message
+    assert "past 100 %" in problem.message
+    assert dump(world) == before
+
+
+def test_R15_a_draft_or_cancelled_order_uses_no_ceiling(world, config, tmp_path):
+    rows = [_eur_order("UNDP-IMP-0005", "9000", "10000", "draft"),
+            _eur_order("UNDP-IMP-0006", "9000", "10000", "cancelled")]  # fmt: skip
+    assert import_orders(world, config, write_csv(tmp_path / "o.csv", rows), now=NOW).orders == 2
+
+
+def test_R15_the_ceiling_counts_the_database_then_the_earlier_orders_of_the_file(
+    world, config, tmp_path
+):
+    first = [_eur_order("UNDP-IMP-0005", "1", "300000", "delivered")]
+    import_orders(world, config, write_csv(tmp_path / "a.csv", first), now=NOW)  # 30 %
+    rows = [
+        _eur_order("UNDP-IMP-0006", "1", "300000", "closed"),  # 60 %
+        _eur_order("UNDP-IMP-0007", "1", "300000", "draft"),  # no spend
+        _eur_order("UNDP-IMP-0008", "1", "300000", "partially_delivered"),
+    ]  # 90 %: W
+    rows[2].append("0")  # delivered_quantity... of one line: not "in part"
+    header = [*COLUMNS, "delivered_quantity"]
+    rows[0].append("")
+    rows[1].append("")
+    with pytest.raises(ImportRefused) as refused:
+        import_orders(world, config, write_csv(tmp_path / "b.csv", rows, header), now=NOW)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(4, "delivered_quantity")]
+    rows[2][-1] = "0.5"
+    with pytest.raises(ImportNeedsAcknowledgement) as warned:
+        import_orders(world, config, write_csv(tmp_path / "b.csv", rows, header), now=NOW)
+    (warning,) = warned.value.problems
+    assert warning.row == 4 and "R15" in warning.message and "90.0 %" in warning.message
+    rows.append(_eur_order("UNDP-IMP-0009", "1", "100000.01") + [""])  # 100 % and a cent
+    with pytest.raises(ImportRefused) as refused:
+        import_orders(world, config, write_csv(tmp_path / "c.csv", rows, header), now=NOW)
+    assert [p.row for p in refused.value.problems] == [5]
+    assert "past 100 %" in refused.value.problems[0].message
+
+
+def test_R15_a_warning_needs_acknowledgement_then_is_recorded_on_the_order(world, config, tmp_path):
+    rows = [list(ROWS[2]), _eur_order("UNDP-IMP-0005", "1", "850000")]  # 85 % of the ceiling
+    file = write_csv(tmp_path / "o.csv", rows)
+    before = dump(world)
+    with pytest.raises(ImportNeedsAcknowledgement) as warned:
+        import_orders(world, config, file, now=NOW)
+    (warning,) = warned.value.problems
+    assert (warning.row, warning.column) == (3, None)
+    assert "R15" in warning.message and "sub-LTA SUB-UNDP-A" in warning.message
+    assert "--acknowledge-warnings" in str(warned.value)
+    assert dump(world) == before
+
+    result = import_orders(world, config, file, now=NOW, acknowledge_warnings=True)
+    assert result.orders == 2
+    (entry,) = _acknowledged(world, "UNDP-IMP-0005")
+    assert entry == {
+        "rule": "R15",
+        "message": entry["message"],
+        "by": "Test User",
+        "at": NOW.isoformat(),
+    }
+    assert "85" in entry["message"] and entry["message"] in warning.message
+    assert _acknowledged(world, "UNDP-IMP-0002") is None  # no warning, nothing recorded
+
+
+def test_R15_the_lta_ceiling_in_usd(world, config, tmp_path):
+    with world.begin() as conn:
+        conn.execute(update(Lta).values(ceiling_usd=Decimal(10_000)))
+    usd = list(ROWS[4])  # a closed USD order
+    usd[COLUMNS.index("quantity")] = "9000"
+    usd[COLUMNS.index("unit_price")] = "1"
+    file = write_csv(tmp_path / "o.csv", [usd])
+    with pytest.raises(ImportNeedsAcknowledgement) as warned:
+        import_orders(world, config, file, now=NOW)
+    assert "LTA " in warned.value.problems[0].message
+    usd[COLUMNS.index("quantity")] = "10001"
+    with pytest.raises(ImportRefused) as refused:
+        import_orders(world, config, write_csv(tmp_path / "p.csv", [usd]), now=NOW)
+    assert not isinstance(refused.value, ImportNeedsAcknowledgement)
+    assert "past 100 %" in refused.value.problems[0].message
+
+
+def test_cli_R15_warnings_listed_exit_2_then_imported_with_the_flag(
+    world, config_path, tmp_path, run_cli
+):
+    file = write_csv(tmp_path / "o.csv", [_eur_order("UNDP-IMP-0005", "1", "850000")])
+    before = dump(world)
+    result = run_cli("--config", str(config_path), "import", "orders", str(file))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"lta-tui: {file}: row 2: PO UNDP-IMP-0005: R15: sub-LTA")
+    assert lines[-1] == (
+        f"lta-tui: {file}: 1 warning to acknowledge: nothing imported;"
+        " re-run with --acknowledge-warnings to import with them recorded"
+    )
+    assert dump(world) == before
+    result = run_cli(
+        "--config", str(config_path), "import", "orders", str(file), "--acknowledge-warnings"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "imported 1 order with 1 line" in result.stdout
+    assert _acknowledged(world, "UNDP-IMP-0005")[0]["rule"] == "R15"
+
+
+def test_cli_R15_error_is_a_problem_even_with_the_flag(world, config_path, tmp_path, run_cli):
+    file = write_csv(tmp_path / "o.csv", [_eur_order("UNDP-IMP-0005", "9000", "10000")])
+    result = run_cli(
+        "--config", str(config_path), "import", "orders", str(file), "--acknowledge-warnings"
+    )
+    assert result.returncode == 2
+    assert "R15" in result.stderr and "past 100 %" in result.stderr
+    assert order_ids(world) == {}
+
+
+# --- delivered quantities, cancellations -----------------------------------------------------
+
+PARTIAL = [*COLUMNS, "delivered_quantity", "cancellation_reason"]
+
+
+def _partial_rows(delivered: tuple[str, str]) -> list[list[str]]:
+    rows = [list(r) for r in ROWS[:2]]
+    for row, done in zip(rows, delivered, strict=True):
+        row[COLUMNS.index("status")] = "partially_delivered"
+        row += [done, ""]
+    return rows
+
+
+def test_partially_delivered_order_keeps_its_delivered_quantities(world, config, tmp_path):
+    rows = _partial_rows(("5", "0")) + [list(ROWS[2]) + ["", ""]]
+    result = import_orders(world, config, write_csv(tmp_path / "o.csv", rows, PARTIAL), now=NOW)
+    assert result.orders == 2
+    ids = order_ids(world)
+    order = order_detail(world, ids["UNDP-IMP-0001"])
+    assert order.status == "partially_delivered"
+    assert [line.delivered_quantity for line in order.lines] == [5, 0]
+    jpy = order_detail(world, ids["UNDP-IMP-0002"])  # delivered: every line in full
+    assert [line.delivered_quantity for line in jpy.lines] == [3]
+    with world.connect() as conn:  # no delivery is invented: the file has no delivery date
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM deliveries").scalar() == 0
+
+
+@pytest.mark.parametrize(
+    "header, delivered, rows_columns, reason",
+    [
+        (COLUMNS, None, [(2, "delivered_quantity"), (3, "delivered_quantity")], "add the column"),
+        (PARTIAL, ("5", ""), [(3, "delivered_quantity")], "from 0 up to its quantity"),
+        (PARTIAL, ("13", "0"), [(2, "delivered_quantity")], "not between 0 and"),
+        (PARTIAL, ("-1", "0"), [(2, "delivered_quantity")], "not between 0 and"),
+        (PARTIAL, ("12", "1"), [(2, "delivered_quantity")], "make it delivered"),
+        (PARTIAL, ("0", "0"), [(2, "delivered_quantity")], "make it issued"),
+        (PARTIAL, ("1,5", "0"), [(2, "delivered_quantity")], "1,5"),
+    ],
+)
+def test_partially_delivered_needs_a_delivered_quantity_in_part_on_each_line(
+    world, config, tmp_path, header, delivered, rows_columns, reason
+):
+    if delivered is None:
+        rows = [list(r) for r in ROWS[:2]]
+        for row in rows:
+            row[COLUMNS.index("status")] = "partially_delivered"
+    else:
+        rows = _partial_rows(delivered)
+    before = dump(world)
+    with pytest.raises(ImportRefused) as refused:
+        import_orders(world, config, write_csv(tmp_path / "o.csv", rows, list(header)), now=NOW)
+    problems = refused.value.problems
+    assert [(p.row, p.column) for p in problems] == rows_columns, problems
+    assert reason in problems[0].message, problems
+    assert dump(world) == before
+
+
+@pytest.mark.parametrize(
+    "status, delivered, ok",
+    [("delivered", "12", True), ("delivered", "11", False), ("closed", "12.000", True),
+     ("issued", "0", True), ("issued", "1", False), ("draft", "2", False),
+     ("cancelled", "0", True)],
+)  # fmt: skip
+def test_delivered_quantity_of_other_statuses_is_their_own_or_empty(
+    world, config, tmp_path, status, delivered, ok
+):
+    row = _eur_order("UNDP-IMP-0005", "12", "10", status) + [delivered, ""]
+    file = write_csv(tmp_path / "o.csv", [row], PARTIAL)
+    if ok:
+        import_orders(world, config, file, now=NOW)
+        (line,) = order_detail(world, order_ids(world)["UNDP-IMP-0005"]).lines
+        assert line.delivered_quantity == Decimal(delivered)
+    else:
+        with pytest.raises(ImportRefused) as refused:
+            import_orders(world, config, file, now=NOW)
+        assert [(p.row, p.column) for p in refused.value.problems] == [(2, "delivered_quantity")]
+
+
+def test_cancelled_orders_keep_their_reason_or_the_default(world, config, tmp_path):
+    rows = [_eur_order("UNDP-IMP-0005", "1", "10", "cancelled") + ["", "budget withdrawn"],
+            _eur_order("UNDP-IMP-0006", "1", "10", "cancelled") + ["", ""]]  # fmt: skip
+    import_orders(world, config, write_csv(tmp_path / "o.csv", rows, PARTIAL), now=NOW)
+    with world.connect() as conn:
+        reasons = dict(conn.execute(select(Order.po_number, Order.cancellation_reason)).all())
+    assert reasons == {"UNDP-IMP-0005": "budget withdrawn",
+                       "UNDP-IMP-0006": "cancelled before import"}  # fmt: skip
+    header = [*COLUMNS]  # without the column: the default too
+    row = _eur_order("UNDP-IMP-0007", "1", "10", "cancelled")
+    import_orders(world, config, write_csv(tmp_path / "p.csv", [row], header), now=NOW)
+    with world.connect() as conn:
+        assert conn.execute(
+            select(Order.cancellation_reason).where(Order.po_number == "UNDP-IMP-0007")
+        ).scalar_one() == "cancelled before import"  # fmt: skip
+
+
+def test_a_cancellation_reason_on_an_order_not_cancelled_is_a_problem(world, config, tmp_path):
+    rows = [_eur_order("UNDP-IMP-0005", "1", "10", "issued") + ["", "why?"]]
+    with pytest.raises(ImportRefused) as refused:
+        import_orders(world, config, write_csv(tmp_path / "o.csv", rows, PARTIAL), now=NOW)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "cancellation_reason")]
+
+
+def test_rows_of_one_order_agree_on_the_cancellation_reason(world, config, tmp_path):
+    rows = [r + ["", "budget"] for r in (list(ROWS[0]), list(ROWS[1]))]
+    for row in rows:
+        row[COLUMNS.index("status")] = "cancelled"
+    rows[1][-1] = "other"
+    with pytest.raises(ImportRefused) as refused:
+        import_orders(world, config, write_csv(tmp_path / "o.csv", rows, PARTIAL), now=NOW)
+    (problem,) = refused.value.problems
+    assert (problem.row, problem.column) == (3, "cancellation_reason")
+
+
+# --- one function per rule: the import's messages are the domain's -------------------------
+
+
+def test_R13_currency_of_the_sub_lta_is_checked_by_the_domain_rule(world, config, tmp_path):
+    rows = [list(r) for r in ROWS[:2]]
+    for row in rows:
+        row[COLUMNS.index("currency")] = "JPY"  # SUB-UNDP-A is in EUR
+    with pytest.raises(ImportRefused) as refused:
+        import_orders(world, config, write_csv(tmp_path / "o.csv", rows), now=NOW)
+    expected = check_direct_order(
+        agency="UNDP",
+        consolidator="CONS-A",
+        order_date=date(2026, 3, 10),
+        currency="JPY",
+        lines=(),
+        sub_lta=SubLtaTerms("SUB-UNDP-A", "UNDP", "CONS-A",
+                            Period(date(2025, 1, 1), date(2026, 12, 31)), "EUR"),
+        catalogue=(),
+    )  # fmt: skip
+    assert [(p.row, p.column, p.message) for p in refused.value.problems] == [
+        (2, f.field, f.message) for f in expected
+    ]
+
+
+@pytest.mark.parametrize("day, refused", [("2026-05-31", False), ("2026-06-01", True)])
+def test_R17_the_suspension_applies_from_its_date_through_the_domain_rule(
+    world, config, tmp_path, day, refused
+):
+    row = list(ROWS[-1])
+    row[COLUMNS.index("consolidator")] = "CONS-D"
+    row[COLUMNS.index("lot")] = "1"
+    row[COLUMNS.index("order_date")] = day
+    file = write_csv(tmp_path / "o.csv", [row])
+    expected = check_consolidator_eligible(
+        "CONS-D", "suspended", "order", date(2026, 6, 1), "late deliveries",
+        on=date.fromisoformat(day),
+    )  # fmt: skip
+    if not refused:
+        assert expected == []
+        assert import_orders(world, config, file, now=NOW).orders == 1
+        return
+    with pytest.raises(ImportRefused) as problems:
+        import_orders(world, config, file, now=NOW)
+    assert [(p.column, p.message) for p in problems.value.problems] == [
+        (f.field, f.message) for f in expected
+    ]
+
+
+def test_mini_competition_orders_import_without_an_award(world, config, tmp_path):
+    """R14 cannot be checked: the file names no competition; the order has no award."""
+    import_orders(world, config, write_csv(tmp_path / "o.csv", [list(ROWS[2])]), now=NOW)
+    with world.connect() as conn:
+        assert conn.execute(select(Order.channel, Order.award_id)).one() == (
+            "mini_competition",
+            None,
+        )

@@ -48,6 +48,19 @@ class ImportRefused(ValueError):
         super().__init__(f"{file}: {count:,} problem{'s' if count != 1 else ''}: nothing imported")
 
 
+class ImportNeedsAcknowledgement(ImportRefused):
+    """A sound file whose import raises warnings (R15) the user has not acknowledged: nothing
+    was written. `problems` are the warnings, each with its row and column."""
+
+    def __init__(self, file: str, warnings: list[RowProblem], flag: str) -> None:
+        super().__init__(file, warnings)
+        count = len(self.problems)
+        self.args = (
+            f"{file}: {count:,} warning{'s' if count != 1 else ''} to acknowledge: nothing"
+            f" imported; re-run with {flag} to import with them recorded",
+        )
+
+
 def header_problems(
     header: list[str], required: tuple[str, ...], optional: tuple[str, ...] = ()
 ) -> list[RowProblem]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 
@@ -77,15 +77,37 @@ TRANSACTIONAL: tuple[type[SQLModel], ...] = (
     SubLta,
 )
 
+#: The stored columns of `orders` and `order_lines`, in the order of the tuples the demo and the
+#: import build for `BulkWriter.insert`.
+ORDER_COLUMNS = (
+    "id", "po_number", "lta_id", "agency_id", "consolidator_id", "lot_id", "channel", "award_id",
+    "sub_lta_id", "order_date", "currency", "fx_units_per_usd", "fx_effective_date", "fx_source",
+    "destination_country", "status", "total", "total_usd", "first_total", "acknowledged_warnings",
+    "cancellation_reason", "created_at", "created_by", "updated_at", "updated_by", "version",
+)  # fmt: skip
+LINE_COLUMNS = (
+    "id", "order_id", "line_no", "kind", "service_type_id", "catalogue_item_id", "description",
+    "unspsc", "unit", "quantity", "unit_price", "amount", "amount_usd", "delivered_quantity",
+)  # fmt: skip
+
 #: The tables of a million rows, whose secondary indexes are built once after a bulk load.
 BIG: tuple[type[SQLModel], ...] = (Order, OrderLine, Delivery)
 
 
-def _sqlite_date(value: date | None) -> str | None:
+def _literal(value: str | int | None) -> str:
+    """A constant as an SQL literal."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise TypeError(f"not a constant column value: {value!r}")
+    return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
+
+
+def sqlite_date(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _sqlite_datetime(value: datetime | None) -> str | None:
+def sqlite_datetime(value: datetime | None) -> str | None:
     # the text SQLAlchemy's SQLite DateTime writes, so stored values compare alike
     return None if value is None else value.isoformat(" ", "microseconds")
 
@@ -111,19 +133,38 @@ class BulkWriter:
     def count(self, model: type[SQLModel]) -> int:
         return self.conn.execute(select(func.count()).select_from(model.__table__)).scalar() or 0
 
-    def insert(self, model: type[SQLModel], columns: Sequence[str], rows: Sequence[tuple]) -> None:
-        """Insert `rows`: tuples in the order of `columns`."""
+    def insert(
+        self,
+        model: type[SQLModel],
+        columns: Sequence[str],
+        rows: Sequence[tuple],
+        *,
+        stored: bool = False,
+        constants: Mapping[str, str | int | None] | None = None,
+    ) -> None:
+        """Insert `rows`: tuples in the order of `columns`. `stored`: on SQLite the rows already
+        hold dates and times as the text SQLite stores (`sqlite_date`, `sqlite_datetime`).
+        `constants`: columns with the same value on every row, not repeated in the tuples (on
+        SQLite they are literals of the statement: fewer values to bind per row)."""
         if not rows:
             return
         name = model.__tablename__
         self.counts[name] = self.counts.get(name, 0) + len(rows)
         if self.sqlite:
-            rows = self._sqlite_values(model, columns, rows)
-            marks = ", ".join("?" * len(columns))
-            sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})"
+            if not stored:
+                rows = self._sqlite_values(model, columns, rows)
+            names = [*columns, *(constants or {})]
+            marks = ", ".join(
+                ["?"] * len(columns) + [_literal(v) for v in (constants or {}).values()]
+            )
+            sql = f"INSERT INTO {name} ({', '.join(names)}) VALUES ({marks})"
             for i in range(0, len(rows), BATCH):
                 self.conn.exec_driver_sql(sql, rows[i : i + BATCH])
             return
+        if constants:
+            tail = tuple(constants.values())
+            columns = [*columns, *constants]
+            rows = [row + tail for row in rows]
         if self.conn.dialect.driver == "psycopg2":
             self._copy(name, columns, rows)
             return
@@ -205,14 +246,25 @@ class BulkWriter:
             for model in rest:
                 self.conn.execute(delete(model.__table__))
 
-    def finish(self) -> None:
-        """Move PostgreSQL's id sequences past the ids given here; refresh planner statistics."""
+    def finish(self, *, analysis_limit: int = 0) -> None:
+        """Move PostgreSQL's id sequences past the ids given here; refresh planner statistics.
+
+        `analysis_limit` (SQLite): rows each index's statistics are drawn from, as SQLite's own
+        `PRAGMA optimize` does (1,000: 2 ms instead of 80 ms after 200,000 lines); 0 reads all.
+        """
         if self.conn.dialect.name == "postgresql":
             for name in sorted(self._next_id):
                 self.conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'),"
                     f" COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
                 )
+        if self.sqlite and analysis_limit:
+            self.conn.exec_driver_sql(f"PRAGMA analysis_limit = {int(analysis_limit)}")
+            try:
+                self.conn.exec_driver_sql("ANALYZE")
+            finally:
+                self.conn.exec_driver_sql("PRAGMA analysis_limit = 0")
+            return
         self.conn.exec_driver_sql("ANALYZE")
 
     @staticmethod
@@ -224,9 +276,9 @@ class BulkWriter:
             kind = model.__table__.c[name].type
             kind = getattr(kind, "impl", kind)  # a TypeDecorator stores as its impl
             if isinstance(kind, DateTime):
-                converters.append((i, _sqlite_datetime))
+                converters.append((i, sqlite_datetime))
             elif isinstance(kind, Date):
-                converters.append((i, _sqlite_date))
+                converters.append((i, sqlite_date))
         if not converters:
             return rows
         if len(converters) == 1:  # deliveries: slicing beats rebuilding the row

@@ -48,8 +48,9 @@ async def open_form(pilot, app) -> OrderFormScreen:
 
 async def type_header(pilot, app, form: OrderFormScreen, *, order_date: str = "t") -> None:
     """Consolidator, lot, sub-LTA, date, currency (set by the sub-LTA) and destination."""
-    # a focal point's agency is fixed and the channel is direct: the consolidator comes first
-    assert app.focused is form.query_one("#consolidator")
+    # a focal point's agency is fixed: the form starts on the channel (direct), then on
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: app.focused is form.query_one("#consolidator"), "consolidator")
     await pilot.press(*"cons-a", "enter")
     await wait_until(pilot, lambda: app.focused is form.query_one("#lot"), "the lot field")
     await pilot.press("2", "enter")
@@ -230,7 +231,7 @@ async def test_after_saving_a_new_order_the_list_puts_the_cursor_on_it(form_app,
 async def test_esc_on_a_changed_form_asks_before_discarding(form_app, engine):
     async with form_app.run_test(size=(100, 40)) as pilot:
         form = await open_form(pilot, form_app)
-        await pilot.press(*"cons-a", "enter")
+        await pilot.press("tab", *"cons-a", "enter")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(form_app.screen, YesNoDialog), "the question")
         assert "Discard this order?" in str(form_app.screen.query_one("#yes-no-title").render())
@@ -376,3 +377,114 @@ async def test_the_palette_offers_a_new_order_from_any_section(form_app):
         await settle(pilot, form_app)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(form_app.screen, OrderFormScreen), "the form")
+
+
+async def test_tab_goes_through_the_channel_when_the_agency_is_fixed(form_app):
+    """A focal point's agency is locked; the form starts on the channel, not after it."""
+    async with form_app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, form_app)
+        assert form.query_one("#agency").disabled
+        assert form_app.focused is form.query_one("#channel")
+        await pilot.press("tab")
+        assert form_app.focused is form.query_one("#consolidator")
+        await pilot.press("shift+tab")
+        assert form_app.focused is form.query_one("#channel")
+
+
+async def test_R13_editing_a_line_keeps_its_own_price_and_description(form_app):
+    """enter on a line typed with its own price and description puts them in the editor, not
+    the catalogue's; changing only the quantity keeps them."""
+    async with form_app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, form_app)
+        await type_header(pilot, form_app, form)
+        await pilot.press(*"a2-mon01", "enter")  # catalogue: 189.99, "Item A2-MON01"
+        await wait_until(pilot, lambda: form_app.focused is form.query_one("#line-qty"), "qty")
+        await pilot.press(*"5", "tab", "ctrl+a", "ctrl+k", *"150.00", "tab")
+        await pilot.press("ctrl+a", "ctrl+k", *"Monitor 24in", "enter")
+        await wait_until(pilot, lambda: len(form.lines) == 1, "the line")
+        assert form.lines[0].unit_price == Decimal("150.00")
+        await wait_until(
+            pilot,
+            lambda: "catalogue price" in str(form.query_one("#line-findings").render()),
+            "the R13 warning",
+        )
+        form.query_one("#order-lines").focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: form_app.focused is form.query_one("#line-item"), "edit")
+        await settle(pilot, form_app)
+        assert form.query_one("#line-price").value == "150"
+        assert form.query_one("#line-description").value == "Monitor 24in"
+        await pilot.press("tab", "ctrl+a", "ctrl+k", "6", "enter")
+        await wait_until(pilot, lambda: form.lines[0].quantity == Decimal(6), "the change")
+        await settle(pilot, form_app)
+        line = form.lines[0]
+        assert line.unit_price == Decimal("150.00") and line.description == "Monitor 24in"
+        assert line.sku == "A2-MON01"
+
+
+async def test_R13_an_order_date_outside_the_sub_lta_keeps_it_and_the_rule_names_the_dates(
+    form_app, engine
+):
+    """The sub-LTA chosen stays when the order date leaves its validity: the service gets its
+    reference and R13 says which date is outside which validity."""
+    make_sub_lta(engine, reference="UNDP-CONS-A-2025", valid=(date(2025, 1, 1), date(2025, 12, 31)))
+    async with form_app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, form_app)
+        await type_header(pilot, form_app, form)
+        box = form.query_one("#sub_lta", ChoiceInput)
+        assert box.code == SUB
+        form.query_one("#order_date").focus()
+        await pilot.press("ctrl+a", "ctrl+k", *"2025-12-15")
+        await wait_until(
+            pilot,
+            lambda: form.check is not None and any(f.rule == "R13" for f in form.check.errors),
+            "R13",
+        )
+        assert box.code == SUB and form.read_order().sub_lta == SUB
+        messages = [m for f in form.query(FormField) for m in f.messages]
+        assert any("2025-12-15" in m and "validity" in m for m in messages), messages
+        assert not any("there is no sub-LTA" in m for m in messages), messages
+        # the list offers the one in force first and marks the other
+        notes = {c.value: c.note for c in box.choices}
+        assert [c.value for c in box.choices] == ["UNDP-CONS-A-2025", SUB]
+        assert "not in force on 2025-12-15" in notes[SUB]
+
+
+async def test_R20_a_line_in_error_does_not_hide_the_rate_in_force(form_app):
+    """A line with quantity 0 (R18) leaves the check without a USD total: the form still shows
+    the rate and the total in USD, never "no rate"."""
+    async with form_app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, form_app)
+        await type_header(pilot, form_app, form)
+        await type_line(pilot, form_app, form, "A2-LAP01", "2")
+        await settle(pilot, form_app)
+        await wait_until(pilot, lambda: form.check is not None, "the rules")
+        total = form.query_one("#form-total")
+        assert "EUR/USD" in str(total.render())
+        await type_line(pilot, form_app, form, "A2-LAP02", "0")
+        await wait_until(
+            pilot, lambda: form.check is not None and form.check.errors, "the R18 error"
+        )
+        shown = str(total.render())
+        assert "no rate" not in shown and "USD —" not in shown and "EUR/USD" in shown, shown
+
+
+async def test_R19_a_field_being_typed_with_its_list_open_shows_no_finding_yet(form_app):
+    """ "ken" while the list offers KE Kenya is not an error yet; leaving the field takes the
+    choice, and saving shows what stands."""
+    async with form_app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, form_app)
+        await type_header(pilot, form_app, form)
+        await type_line(pilot, form_app, form, "A2-LAP01", "2")
+        country = form.query_one("#destination_country", ChoiceInput)
+        field = form.query_one("#destination_country-field", FormField)
+        country.focus()
+        await pilot.press("ctrl+a", "ctrl+k", *"ken")
+        await wait_until(pilot, lambda: country.choices_shown, "the list")
+        await settle(pilot, form_app)
+        await wait_until(pilot, lambda: form.check is not None, "the rules")
+        assert any(f.rule == "R19" for f in form.check.findings)  # the service did find it
+        assert not field.messages
+        await pilot.press("ctrl+s")  # saving judges it
+        await wait_until(pilot, lambda: any("ISO 3166" in m for m in field.messages), "R19")
+        assert form_app.screen is form

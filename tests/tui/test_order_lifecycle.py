@@ -454,3 +454,31 @@ def test_history_and_acknowledged_warnings_read_plainly():
     assert w.ceiling_amendment == "AMD-1"
     (old,) = acknowledged_warnings("R16: amendments exceed 20 % of the first value (Kenji)")
     assert (old.rule, old.by) == ("R16", None)  # the plain text of older records
+
+
+async def test_the_lines_at_80_columns_show_delivered_and_both_amounts(app, engine, draft):
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_order(pilot, app, draft)
+        table = screen.query_one("#order-lines")
+        titles = [str(c.label) for c in table.ordered_columns]
+        assert titles[:6] == ["#", "Description", "Qty", "Delivered", "Amount EUR", "Amount USD"]
+        shown = sum(c.get_render_width(table) for c in table.ordered_columns[:6])
+        assert shown <= table.size.width, (shown, table.size.width)
+
+
+async def test_enter_on_a_history_row_shows_the_whole_change_in_a_modal(app, engine, draft):
+    from lta_tui.tui.screens.order_actions import ChangeView
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_order(pilot, app, draft)
+        screen.query_one("#order-history").focus()
+        await pilot.press("home", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChangeView), "the change")
+        lines = app.screen.lines
+        assert "Status: draft" in lines
+        assert any(x.startswith("Total: ") and x.endswith(" EUR") for x in lines), lines
+        numbered = [x for x in lines if x.startswith("  line ")]
+        assert len(numbered) == 10 and "×" in numbered[0]  # one line per order line
+        assert not any("[[" in x or "{" in x for x in lines)  # no raw JSON
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen, "the order again")

@@ -36,19 +36,9 @@ from lta_tui.services.demo.sub_ltas import Office, SubLtaPlan
 from lta_tui.services.demo.vocabulary import AMENDMENT_REASONS, REVIEW_COMMENTS
 from lta_tui.services.demo.world import AgencyRef, World, moment
 from lta_tui.services.order_write import acknowledgement
-from lta_tui.store.bulk import BulkWriter
+from lta_tui.store.bulk import LINE_COLUMNS, ORDER_COLUMNS, BulkWriter
 from lta_tui.store.models import Delivery, Order, OrderAmendment, OrderLine, PerformanceReview
 
-ORDER_COLUMNS = (
-    "id", "po_number", "lta_id", "agency_id", "consolidator_id", "lot_id", "channel", "award_id",
-    "sub_lta_id", "order_date", "currency", "fx_units_per_usd", "fx_effective_date", "fx_source",
-    "destination_country", "status", "total", "total_usd", "first_total", "acknowledged_warnings",
-    "cancellation_reason", "created_at", "created_by", "updated_at", "updated_by", "version",
-)  # fmt: skip
-LINE_COLUMNS = (
-    "id", "order_id", "line_no", "kind", "service_type_id", "catalogue_item_id", "description",
-    "unspsc", "unit", "quantity", "unit_price", "amount", "amount_usd", "delivered_quantity",
-)  # fmt: skip
 COLUMNS = {
     Order: ORDER_COLUMNS,
     OrderLine: LINE_COLUMNS,

@@ -428,3 +428,192 @@ class RateOrder(ActionForm):
 def _plain(quantity: Decimal) -> str:
     """A quantity as typed: `10`, `2.5` (no thousands separators, no exponent)."""
     return f"{quantity.normalize():f}"
+
+
+# --- one change of the history -------------------------------------------------------------
+
+#: Values recorded in the order's currency, and in USD.
+_IN_CURRENCY = frozenset(
+    {"total", "first_total", "previous_total", "new_total", "unit_price", "amount", "ceiling"}
+)
+_LABELS = {
+    "sub_lta": "Sub-LTA",
+    "total_usd": "Total USD",
+    "fx_rate": "Exchange rate",
+    "fx_effective_date": "Rate of",
+    "destination_country": "Destination",
+    "first_total": "First total",
+}
+
+
+def describe_event(before: str | None, after: str | None, currency: str) -> list[str]:
+    """An audit event's before/after (R25 JSON) as lines to read: `Status: draft → issued`,
+    one value a line; a list of order lines one line per order line; amounts with `currency`
+    (or USD). Text that is not a JSON object is shown as it is."""
+    old, new = _mapping(before), _mapping(after)
+    if (before and old is None) or (after and new is None):
+        return [t for t in (before, after) if t]
+    old, new = old or {}, new or {}
+    created = not before
+    keys = [*old, *(k for k in new if k not in old)]
+    keys.sort(key=lambda k: (k != "status", k == "lines"))  # the status first, lines last
+    out: list[str] = []
+    for key in keys:
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        label = _LABELS.get(key, key.replace("_", " ").capitalize())
+        if key == "lines" and isinstance(a or [], list) and isinstance(b or [], list):
+            out += _lines_change(a or [], b or [], currency, created)
+        elif isinstance(a, dict) or isinstance(b, dict):  # e.g. delivered per line number
+            a, b = a if isinstance(a, dict) else {}, b if isinstance(b, dict) else {}
+            for sub in [*a, *(k for k in b if k not in a)]:
+                if a.get(sub) != b.get(sub):
+                    what = f"line {sub}" if str(sub).isdigit() else str(sub)
+                    out.append(
+                        f"{label} {what}: {_shown(key, a.get(sub), currency)} → "
+                        f"{_shown(key, b.get(sub), currency)}"
+                    )
+        elif created or key not in old:
+            out.append(f"{label}: {_shown(key, b, currency)}")
+        else:
+            out.append(f"{label}: {_shown(key, a, currency)} → {_shown(key, b, currency)}")
+    return out or ["no change"]
+
+
+def _mapping(text: str | None) -> dict | None:
+    import json
+
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _shown(key: str, value: Any, currency: str) -> str:
+    """One recorded value as it reads: an amount with its currency, a quantity without
+    trailing zeros, a status in words."""
+    from lta_tui.domain.money import format_money
+
+    if value is None or value == "":
+        return "—"
+    if key == "status":
+        return str(value).replace("_", " ")
+    number = _decimal(value)
+    if number is not None:
+        if key.endswith("_usd"):
+            return format_money(number, "USD")
+        if key in _IN_CURRENCY:
+            return format_money(number, currency)
+        if key == "fx_rate":
+            return f"{number.normalize():f} {currency}/USD"
+        if key in ("delivered", "quantity", "quantities") and not isinstance(value, bool):
+            return format_quantity(number)
+    return str(value)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    from decimal import InvalidOperation
+
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _line_text(line: Sequence[Any], currency: str) -> str:
+    """`[n, kind, code, description, quantity, unit_price]` as `2 × 851.00 EUR  A2-LAP01 Item`."""
+    from lta_tui.domain.money import format_money
+
+    if len(line) < 6:
+        return " ".join(str(x) for x in line[1:])
+    _, kind, code, description, quantity, price = line[:6]
+    qty, unit = _decimal(quantity), _decimal(price)
+    amounts = (
+        f"{format_quantity(qty)} × {format_money(unit, currency)}"
+        if qty is not None and unit is not None
+        else f"{quantity} × {price}"
+    )
+    what = f"{code} " if code else ""
+    return f"{amounts}  {what}{description}" + ("" if kind in (None, "goods") else f" ({kind})")
+
+
+def _lines_change(
+    old: Sequence[Any], new: Sequence[Any], currency: str, created: bool
+) -> list[str]:
+    def by_number(lines: Sequence[Any]) -> dict[Any, Sequence[Any]]:
+        return {(x[0] if isinstance(x, list) and x else n): x for n, x in enumerate(lines, 1)}
+
+    a, b = by_number(old), by_number(new)
+    out = [f"Lines ({len(new)}):" if created else "Lines:"]
+    for n in [*a, *(k for k in b if k not in a)]:
+        x, y = a.get(n), b.get(n)
+        if x == y:
+            continue
+        if x is None:
+            out.append(f"  {'' if created else '+ '}line {n}: {_line_text(y, currency)}")
+        elif y is None:
+            out.append(f"  − line {n}: {_line_text(x, currency)}")
+        elif len(x) >= 6 and len(y) >= 6 and list(x[1:4]) == list(y[1:4]):
+            # the same item: only its quantity and price changed
+            what = " ".join(str(v) for v in (y[2], y[3]) if v)
+            before = _line_text([x[0], x[1], None, "", *x[4:6]], currency).strip()
+            after = _line_text([y[0], y[1], None, "", *y[4:6]], currency).strip()
+            out.append(f"  line {n} {what}: {before} → {after}")
+        else:
+            out.append(f"  line {n}: {_line_text(x, currency)} → {_line_text(y, currency)}")
+    return out
+
+
+class ChangeView(ModalScreen[None]):
+    """The whole of one change of an order's history, to read and scroll; esc closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("enter,q", "close", "Close", show=False),
+    ]
+    DEFAULT_CSS = """
+    ChangeView {
+        align: center middle;
+        background: $background 60%;
+
+        & > #change-box {
+            width: 90%;
+            max-width: 100;
+            height: auto;
+            max-height: 90%;
+            border: round $border;
+            border-title-color: $text-accent;
+            border-title-style: bold;
+            border-subtitle-color: $text-muted;
+            background: $surface;
+            padding: 0 1;
+        }
+        & #change-text {
+            height: auto;
+        }
+    }
+    """
+
+    def __init__(self, title: str, lines: Sequence[str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.lines = tuple(lines)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="change-box") as box:
+            box.border_title = self.title_text
+            box.border_subtitle = "↑ ↓ scroll · esc closes"
+            yield Static(Text("\n".join(self.lines)), id="change-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#change-box").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from lta_tui.domain.money import format_money, format_quantity
+from lta_tui.domain.money import format_amount, format_money, format_quantity
 
 if TYPE_CHECKING:
     from lta_tui.domain.rules import Finding
@@ -49,7 +49,7 @@ _LIFECYCLE = {
 _CHANGE_WIDTH = 60  # characters of an audit event's change shown at least, however narrow
 _BESIDE_CHANGE = 52  # cells the history table needs for when, who and the action
 _DESCRIPTION_MIN = 20  # cells of a line's description, however narrow the terminal
-_BESIDE_DESCRIPTION = 48  # cells the line table needs for #, quantity and the three amounts
+_BESIDE_TABLE = 4  # cells beside a table: the screen's padding and its scrollbar
 
 
 class OrderDetailScreen(Screen):
@@ -174,39 +174,34 @@ class OrderDetailScreen(Screen):
         )
         self.query_one("#order-detail-fields", Static).update(_fields(d))
         money = lambda v: Text(format_money(v, d.currency), justify="right")  # noqa: E731
-        usd = lambda v: Text(format_money(v, "USD"), justify="right")  # noqa: E731
+        amount = lambda v, c: Text(format_amount(v, c), justify="right")  # noqa: E731
+        lines = [
+            [
+                Text(str(x.line_no), justify="right"),
+                Text(x.description, no_wrap=True, overflow="ellipsis"),
+                _qty(x.quantity),
+                _qty(x.delivered_quantity),
+                amount(x.amount, d.currency),
+                amount(x.amount_usd, "USD"),
+                money(x.unit_price),
+                Text(x.unit),
+                Text(x.unspsc),
+                Text(x.service or x.kind),
+            ]  # fmt: skip
+            for x in d.lines
+        ]
+        # What a line is and how much of it came first: at 80 columns #, description,
+        # quantity, delivered and both amounts show without scrolling sideways.
+        columns = ["#", "Description", "Qty", "Delivered", f"Amount {d.currency}", "Amount USD"]
+        if d.currency == "USD":
+            columns[4] = "Amount"
+        columns += ["Unit price", "Unit", "UNSPSC", "Kind"]
         self._fill(
             "lines",
-            # The amounts first: at 80 columns they show without scrolling sideways.
-            [
-                "#",
-                "Description",
-                "Qty",
-                "Unit price",
-                "Amount",
-                "Amount USD",
-                "Delivered",
-                "Unit",
-                "UNSPSC",
-                "Kind",
-            ],  # fmt: skip
-            [
-                [
-                    Text(str(x.line_no), justify="right"),
-                    Text(x.description, no_wrap=True, overflow="ellipsis"),
-                    _qty(x.quantity),
-                    money(x.unit_price),
-                    money(x.amount),
-                    usd(x.amount_usd),
-                    _qty(x.delivered_quantity),
-                    Text(x.unit),
-                    Text(x.unspsc),
-                    Text(x.service or x.kind),
-                ]  # fmt: skip
-                for x in d.lines
-            ],
+            columns,
+            lines,
             keys=[str(x.id) for x in d.lines],
-            widths={"Description": max(_DESCRIPTION_MIN, self.size.width - _BESIDE_DESCRIPTION)},
+            widths={"Description": self._description_width(columns, lines)},
         )
         self._fill(
             "deliveries",
@@ -243,7 +238,7 @@ class OrderDetailScreen(Screen):
                     Text(_moment(x.at)),
                     Text(x.who),
                     Text(x.action.replace("_", " ")),
-                    Text(_cut(x.change, self.size.width - _BESIDE_CHANGE)),
+                    Text(_cut(_change(x, d.currency), self.size.width - _BESIDE_CHANGE)),
                 ]
                 for x in d.history
             ],
@@ -265,13 +260,26 @@ class OrderDetailScreen(Screen):
         key = event.row_key.value
         if self.detail is None or key is None or not key.isdigit():
             return
+        from lta_tui.tui.screens.order_actions import ChangeView, describe_event
+
         x = self.detail.history[int(key)]
-        self.notify(
-            x.change or "—",
-            title=f"{x.action.replace('_', ' ')} · {_moment(x.at)} · {x.who}",
-            timeout=15,
-            markup=False,
+        self.app.push_screen(
+            ChangeView(
+                f"{x.action.replace('_', ' ')} · {_moment(x.at)} · {x.who}",
+                describe_event(x.before, x.after, self.detail.currency),
+            )
         )
+
+    def _description_width(self, columns: Sequence[str], rows: Sequence[Sequence[Text]]) -> int:
+        """The description's width so that the columns up to the amount in USD fit."""
+        shown = columns.index("Amount USD") + 1
+        beside = sum(
+            max([len(columns[n]), *(row[n].cell_len for row in rows)]) + 2
+            for n in range(shown)
+            if columns[n] != "Description"
+        )
+        # the screen's padding (1 each side), the scrollbar (2) and the cell padding (2)
+        return max(_DESCRIPTION_MIN, self.size.width - _BESIDE_TABLE - beside - 2)
 
     def _show_review(self, d: OrderDetail) -> None:
         shown = d.review is not None or "rate" in d.actions
@@ -614,8 +622,8 @@ def _fields(d: OrderDetail) -> Table:
         ("Total", format_money(d.total, d.currency), "Total USD", format_money(d.total_usd, "USD")),
         (
             "Exchange rate",
-            f"{d.fx_units_per_usd.normalize():f} {d.currency}/USD "
-            f"({d.fx_effective_date.isoformat()}, {d.fx_source})",
+            f"{d.fx_units_per_usd.normalize():f} {d.currency}/USD of "
+            f"{d.fx_effective_date.isoformat()} ({d.fx_source})",
             "Destination",
             d.destination_country,
         ),
@@ -637,9 +645,17 @@ def _fields(d: OrderDetail) -> Table:
     grid = Table.grid(padding=(0, 2), expand=True)
     for _ in range(2):
         grid.add_column(style="bold", no_wrap=True)
-        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")  # one line per field at 80
+        grid.add_column(ratio=1, overflow="fold")
+    # a name is cut (its code says which), anything else wraps: all of it shows at 80
+    names = {"Agency", "Consolidator", "Lot"}
+
+    def value(label: str, text: str) -> Text:
+        if label in names:
+            return Text(text, no_wrap=True, overflow="ellipsis")
+        return Text(text)
+
     for a, b, c, e in pairs:
-        grid.add_row(Text(a), Text(b), Text(c), Text(e))
+        grid.add_row(Text(a), value(a, b), Text(c), value(c, e))
     return grid
 
 
@@ -681,6 +697,15 @@ def _qty(value) -> Text:
 
 def _moment(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _change(event, currency: str) -> str:
+    """An event's change on one line (the modal of enter shows it one value a line)."""
+    from lta_tui.tui.screens.order_actions import describe_event
+
+    return "; ".join(
+        " ".join(x.split()) for x in describe_event(event.before, event.after, currency)
+    )
 
 
 def _cut(text: str, width: int) -> str:

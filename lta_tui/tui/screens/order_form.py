@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -319,9 +319,12 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         self._show_lines()
 
     def _first_focus(self) -> None:
-        """The first field still empty (the line editor once the header is filled)."""
+        """A new order starts on its first field that may be changed (the channel when the
+        agency is fixed), so tab goes through every field; a saved order on the first field
+        still empty (the line editor once the header is filled)."""
+        new = self.order_id is None
         for box in self.query("#form-head Input").results(Input):
-            if not box.disabled and _shown(box) and not box.value.strip():
+            if not box.disabled and _shown(box) and (new or not box.value.strip()):
                 box.focus()
                 return
         self.query_one(LineEditor).focus_first()
@@ -339,7 +342,7 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
 
     @on(_Catalogue)
     def _catalogue(self, message: _Catalogue) -> None:
-        if message.reference != self._input("sub_lta").code:
+        if message.reference != self._sub_lta_reference():
             return
         self._catalogue_of = message.reference
         lots = {item.lot for item in message.items}
@@ -382,6 +385,13 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
             self._date_changed()
             self._sub_lta_choices()
         self._changed()
+
+    @on(events.DescendantBlur)
+    def _left_field(self, event: events.DescendantBlur) -> None:
+        """A field left: its findings held back while it was being typed show now."""
+        name = event.widget.id or ""
+        if isinstance(event.widget, ChoiceInput) and self.query(f"#form-head #{name}-field"):
+            self._show_field_messages(name)
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
@@ -435,8 +445,10 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         self.query_one("#competition-field").set_class(direct, "-hidden")
 
     def _sub_lta_choices(self, *, take_only: bool = False) -> None:
-        """The sub-LTAs of the agency and consolidator typed (all of them until then); with
-        `take_only`, an empty sub-LTA field takes the only one valid on the order date."""
+        """The sub-LTAs of the agency and consolidator typed (all of them until then), those in
+        force on the order date first, the others marked; with `take_only`, an empty sub-LTA
+        field takes the only one valid on the order date. A sub-LTA not in force stays a
+        choice: the rules (R13) say what is wrong with it, naming the dates."""
         agency = self._input("agency").code
         consolidator = self._input("consolidator").code
         fitting = [
@@ -447,23 +459,36 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         ]
         on = self._order_date()
         valid = [s for s in fitting if on is None or s.valid_from <= on <= s.valid_to]
-        # the sub-LTAs in force on the order date; all of them if none is
-        fitting = valid or fitting
+        others = [s for s in fitting if s not in valid]
+
+        def choice(s: SubLtaChoice, in_force: bool) -> Choice:
+            dates = f"{s.valid_from.isoformat()} – {s.valid_to.isoformat()}"
+            if not in_force and on is not None:
+                dates += f" (not in force on {on.isoformat()})"
+            return Choice(s.reference, s.currency, dates)
+
         box = self._input("sub_lta")
-        box.set_choices(
-            Choice(
-                s.reference,
-                s.currency,
-                f"{s.valid_from.isoformat()} – {s.valid_to.isoformat()}",
-            )
-            for s in fitting
-        )
+        box.set_choices([choice(s, True) for s in valid] + [choice(s, False) for s in others])
         if take_only and not box.value.strip() and agency and consolidator:
             if len(valid) == 1:
                 box.take(box.resolve(valid[0].reference))
 
+    def _sub_lta_reference(self) -> str:
+        """The reference of the sub-LTA chosen, also when its text names none of the choices
+        listed now (`UNDP/SLTA/2024/010 EUR` is passed on as `UNDP/SLTA/2024/010`)."""
+        box = self._input("sub_lta")
+        code = box.code
+        if code in self._sub_ltas:
+            return code
+        for reference in self._sub_ltas:
+            if code.lower() == reference.lower() or code.lower().startswith(
+                reference.lower() + " "
+            ):
+                return reference
+        return code
+
     def _sub_lta_chosen(self) -> None:
-        reference = self._input("sub_lta").code
+        reference = self._sub_lta_reference()
         sub = self._sub_ltas.get(reference)
         if sub is None:
             return
@@ -611,7 +636,7 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         currency = code("currency", "Currency")
         country = code("destination_country", "Destination")
         direct = channel != "mini_competition"
-        sub_lta = self._input("sub_lta").code if direct else ""
+        sub_lta = self._sub_lta_reference() if direct else ""
         competition = "" if direct else self._text("competition")
         if direct and not sub_lta and required:
             local["sub_lta"] = ["Sub-LTA: a direct order is placed under a sub-LTA"]
@@ -661,10 +686,21 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         return name if self.query(f"#{name}-field") else None
 
     def _show_field_messages(self, name: str) -> None:
+        field = self.query_one(f"#{name}-field", FormField)
+        control = field.control
+        if (
+            isinstance(control, ChoiceInput)
+            and control.has_focus
+            and control.choice is None
+            and control.choices_shown
+        ):
+            # still being typed, its list open: judged when the user leaves it (or saves)
+            field.show_messages()
+            return
         findings = [f for f in self._findings() if self._field_of(f) == name]
         errors = self._local.get(name, []) + [f.message for f in findings if f.is_error]
         warnings = [f.message for f in findings if f.severity is Severity.warning]
-        self.query_one(f"#{name}-field", FormField).show_messages(errors, warnings)
+        field.show_messages(errors, warnings)
 
     def _show_all_messages(self) -> None:
         for field in self.query("#form-head FormField").results(FormField):
@@ -715,11 +751,14 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         if currency != "USD":
             if check is None:
                 text.append("  ·  USD …", style="not bold")
-            elif check.total_usd is not None and check.rate is not None:
-                text.append(f"  ·  {format_money(check.total_usd, 'USD')}")
+            elif check.rate is not None:
+                usd = check.total_usd if check.total_usd is not None else _usd(total, check.rate)
+                text.append(f"  ·  {format_money(usd, 'USD') if usd is not None else 'USD —'}")
                 text.append(f"  at {_rate(check.rate)}", style="not bold")
-            else:
+            elif any(f.rule == "R20" for f in check.findings):
                 text.append("  ·  USD: no rate", style="not bold")
+            else:  # the rate is looked up once the order reads well (currency, date)
+                text.append("  ·  USD —", style="not bold")
         self.query_one("#form-total", Static).update(text)
 
     # --- saving ---------------------------------------------------------------------------
@@ -739,6 +778,8 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
             self._debounce.stop()
             self._debounce = None
         self._tried_save = True
+        if isinstance(self.focused, ChoiceInput):
+            self.focused.hide_choices()  # its findings show with the others
         order = self.read_order()
         self._show_all_messages()
         if order is None:
@@ -884,6 +925,17 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         self.app.push_screen(
             YesNoDialog(f"Discard {what}?", "Nothing typed here is kept."), answered
         )
+
+
+def _usd(total: Decimal, rate: Rate) -> Decimal | None:
+    """`total` in USD at `rate` (the check leaves its USD total out while a line is in
+    error, a quantity of 0 say; the total shown counts every line)."""
+    from lta_tui.domain.fx import to_usd
+
+    try:
+        return to_usd(total, rate)
+    except (ArithmeticError, ValueError):
+        return None
 
 
 def _rate(rate: Rate) -> str:

@@ -108,6 +108,9 @@ class LineEditor(Vertical):
         self._lot: int | None = None
         self.editing: int | None = None
         self._kind = "goods"
+        #: the item of the line put in the editor by `load`: its own description and price
+        #: stay (the `Chosen` that `load` causes arrives after them); picking an item fills
+        self._loaded_item: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -195,6 +198,9 @@ class LineEditor(Vertical):
         choice = event.choice
         if choice is None:
             return
+        if not event.picked and choice.value == self._loaded_item:
+            return  # the line being edited keeps what it had, not the catalogue's values
+        self._loaded_item = None
         item = self._catalogue.get(choice.value)
         if item is not None:
             self._kind = "goods"
@@ -219,6 +225,7 @@ class LineEditor(Vertical):
         self._kind = line.kind
         item = self._input("line-item", ChoiceInput)
         code = line.sku or line.service or ""
+        self._loaded_item = code or None
         choice = item.resolve(code) if code else None
         item.take(choice) if choice is not None else setattr(item, "value", code)
         self._set("line-qty", format_quantity(line.quantity).replace(",", ""))
@@ -232,6 +239,7 @@ class LineEditor(Vertical):
 
     def clear(self) -> None:
         self.editing = None
+        self._loaded_item = None
         self._kind = "goods"
         item = self._input("line-item", ChoiceInput)
         item.take(None)

@@ -122,7 +122,8 @@ def test_r13_price_a_fraction_of_a_fils_above_catalogue_is_refused():
 
 def test_r13_direct_order_without_sub_lta_is_refused():
     f = only(direct(DirectLine(1, "LAP-14-I5", D("110")), sub_lta=None))
-    assert f.field == "sub_lta" and "placed under a sub-LTA between UNDP and ACME: name it" in f.message
+    assert f.field == "sub_lta"
+    assert "placed under a sub-LTA between UNDP and ACME: name it" in f.message
 
 
 def test_r13_sub_lta_of_another_agency_is_refused():

@@ -192,8 +192,7 @@ def _check_catalogue_line(
         return [
             warning(
                 "R13",
-                f"{where}unit price {price} is below the catalogue price {listed}"
-                f" for {item.sku}",
+                f"{where}unit price {price} is below the catalogue price {listed} for {item.sku}",
                 price_field,
             )
         ]

@@ -219,6 +219,28 @@ class SubLtaDetail:
     items: list[CatalogueRow]
 
 
+def catalogue_rows(conn: Connection, where: ColumnElement[bool]) -> list[CatalogueRow]:
+    """Catalogue items matching `where`, by lot and SKU, every validity (the order date decides
+    which may be ordered, R13)."""
+    stmt = (
+        select(
+            CatalogueItem.sku,
+            CatalogueItem.description,
+            Lot.number,
+            CatalogueItem.unspsc,
+            CatalogueItem.unit,
+            CatalogueItem.unit_price,
+            CatalogueItem.currency,
+            CatalogueItem.valid_from,
+            CatalogueItem.valid_to,
+        )
+        .join(Lot, Lot.id == CatalogueItem.lot_id)
+        .where(where)
+        .order_by(Lot.number, CatalogueItem.sku)
+    )
+    return [CatalogueRow(*r) for r in conn.execute(stmt)]
+
+
 def sub_lta_detail(conn: Connection, sub_lta_id: int, today: date) -> SubLtaDetail:
     stmt, _ = with_consumption(
         today,
@@ -241,25 +263,7 @@ def sub_lta_detail(conn: Connection, sub_lta_id: int, today: date) -> SubLtaDeta
             Order.status.in_([s.value for s in SPEND_STATUSES]),
         )
     ).scalar_one()
-    items = [
-        CatalogueRow(*r)
-        for r in conn.execute(
-            select(
-                CatalogueItem.sku,
-                CatalogueItem.description,
-                Lot.number,
-                CatalogueItem.unspsc,
-                CatalogueItem.unit,
-                CatalogueItem.unit_price,
-                CatalogueItem.currency,
-                CatalogueItem.valid_from,
-                CatalogueItem.valid_to,
-            )
-            .join(Lot, Lot.id == CatalogueItem.lot_id)
-            .where(CatalogueItem.sub_lta_id == sub_lta_id)
-            .order_by(Lot.number, CatalogueItem.sku)
-        )
-    ]
+    items = catalogue_rows(conn, CatalogueItem.sub_lta_id == sub_lta_id)
     return SubLtaDetail(
         id=head[0],
         reference=head[1],

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from lta_tui.services.browse_sub_ltas import consumption_of, with_consumption
+from lta_tui.services.browse_sub_ltas import catalogue_rows, consumption_of, with_consumption
 from lta_tui.services.order_checks import OrderMissing, load_existing
 from lta_tui.services.order_types import (
     Actor,
@@ -123,25 +123,9 @@ def order_form_context(engine: Engine, actor: Actor, today: date) -> FormContext
 def catalogue(engine: Engine, sub_lta_reference: str) -> tuple[CatalogueChoice, ...]:
     """The catalogue items of a sub-LTA (every validity: the order date decides, R13), by lot
     and SKU; empty for an unknown reference."""
-    stmt = (
-        select(
-            CatalogueItem.sku,
-            CatalogueItem.description,
-            Lot.number,
-            CatalogueItem.unspsc,
-            CatalogueItem.unit,
-            CatalogueItem.unit_price,
-            CatalogueItem.currency,
-            CatalogueItem.valid_from,
-            CatalogueItem.valid_to,
-        )
-        .join(SubLta, SubLta.id == CatalogueItem.sub_lta_id)
-        .join(Lot, Lot.id == CatalogueItem.lot_id)
-        .where(SubLta.reference == sub_lta_reference)
-        .order_by(Lot.number, CatalogueItem.sku)
-    )
+    sub_lta = select(SubLta.id).where(SubLta.reference == sub_lta_reference).scalar_subquery()
     with engine.connect() as conn:
-        return tuple(CatalogueChoice(*r) for r in conn.execute(stmt))
+        return tuple(catalogue_rows(conn, CatalogueItem.sub_lta_id == sub_lta))
 
 
 class OrderNotFound(LookupError):

@@ -11,6 +11,7 @@ from lta_tui.domain.fx import Rate
 from lta_tui.domain.rules import Finding
 from lta_tui.domain.rules._render import moment
 from lta_tui.domain.rules.findings import Severity
+from lta_tui.services.browse_sub_ltas import CatalogueRow
 
 
 @dataclass(frozen=True)
@@ -191,14 +192,5 @@ class FormContext:
     today: date | None = None
 
 
-@dataclass(frozen=True)
-class CatalogueChoice:
-    sku: str
-    description: str
-    lot: int
-    unspsc: str
-    unit: str
-    unit_price: Decimal
-    currency: str
-    valid_from: date
-    valid_to: date
+#: A catalogue item the form offers: the same row the sub-LTA detail lists.
+CatalogueChoice = CatalogueRow

@@ -74,6 +74,7 @@ from lta_tui.domain.rules import (
     check_quantity_and_price,
     check_rate_in_force,
     ensure_allowed,
+    snapshot_json,
 )
 from lta_tui.domain.rules.findings import Finding, Severity
 from lta_tui.domain.states import SPEND_STATUSES, Channel, LineKind, OrderStatus
@@ -897,6 +898,7 @@ class _Writer:
         self.order_id = writer.ids(Order, 0)
         self.line_id = writer.ids(OrderLine, 0)
         self.audit_id = writer.ids(AuditEvent, 0)
+        self.audit_checked = False  # R25 checked on the first record of the file
         self.orders: list[tuple] = []
         self.lines: list[tuple] = []
         self.audit: list[tuple] = []
@@ -930,7 +932,20 @@ class _Writer:
                 "file": self.file,
             },
         )
-        p = record.payload()
+        if self.audit_checked:
+            # R25 was checked on the first order's record: who, when, entity and action are the
+            # same for every order of the file, and an import has no "before" to compare
+            p = {
+                "who": record.who.strip(),
+                "entity": "order",
+                "entity_id": h.order_id,
+                "action": "import",
+                "before": None,
+                "after": snapshot_json(record.after),
+            }
+        else:
+            p = record.payload()
+            self.audit_checked = True
         self.audit.append((self.audit_id, stamp, p["who"], p["entity"], p["entity_id"],
                            p["action"], p["before"], p["after"]))  # fmt: skip
         self.audit_id += 1

@@ -358,8 +358,6 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         self.query_one("#form-head").loading = False
         error = message.error
         text = str(error) or error.__class__.__name__
-        if isinstance(error, NotImplementedError):
-            text = "not available yet in this version"
         self._general_messages([f"Could not {message.what}: {text}"], [])
 
     # --- typing ---------------------------------------------------------------------------

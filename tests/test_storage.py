@@ -84,13 +84,17 @@ def config_file(folder: Path, url: str) -> Path:
 
 
 def dump(engine: sa.Engine) -> dict[str, list[dict]]:
-    """Every row of every table of the schema, in primary key order."""
-    present = set(sa.inspect(engine).get_table_names())
+    """Every row of every table of the schema, in primary key order: the columns the database
+    has (an older revision lacks the columns added since)."""
+    inspector = sa.inspect(engine)
+    present = set(inspector.get_table_names())
     out: dict[str, list[dict]] = {}
     with engine.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
             if table.name in present:
-                stmt = sa.select(table).order_by(*table.primary_key.columns)
+                has = {c["name"] for c in inspector.get_columns(table.name)}
+                columns = [c for c in table.columns if c.name in has]
+                stmt = sa.select(*columns).order_by(*table.primary_key.columns)
                 out[table.name] = [dict(row._mapping) for row in conn.execute(stmt)]
     return out
 

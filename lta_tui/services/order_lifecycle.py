@@ -1,5 +1,6 @@
 """An order's lifecycle after save (DESIGN.md §2): draft → issued → partially_delivered →
 delivered → closed; draft/issued → cancelled (reason required); a review once delivered.
+Issuing an order placed from an award moves its competition from awarded to ordered.
 
 Every transition checks R26 against the order's agency, refuses a move its status does not
 allow with a sentence saying why, bumps the version under the optimistic check and writes one
@@ -13,14 +14,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from lta_tui.config import RulesConfig
 from lta_tui.domain.money import QUANTITY_DIGITS, format_quantity
 from lta_tui.domain.rules import Finding, Refused, check_permission
 from lta_tui.domain.rules._render import day
 from lta_tui.domain.rules.findings import Severity
-from lta_tui.domain.states import OrderStatus
+from lta_tui.domain.states import CompetitionStatus, OrderStatus
 from lta_tui.services.order_checks import (
     AMENDABLE,
     Existing,
@@ -38,7 +39,7 @@ from lta_tui.services.order_write import (
     record_acknowledged,
     write_transaction,
 )
-from lta_tui.store.models import Delivery, Order, OrderLine, PerformanceReview
+from lta_tui.store.models import Delivery, MiniCompetition, Order, OrderLine, PerformanceReview
 
 S = OrderStatus
 _LINES = OrderLine.__table__
@@ -113,7 +114,28 @@ def issue_order(
             {"status": existing.status},
             {"status": S.issued.value, "first_total": existing.total},
         )
+        if existing.input.competition:
+            _competition_ordered(conn, existing.input.competition, actor, now)
         return _saved(existing, version, S.issued.value)
+
+
+def _competition_ordered(conn: Connection, reference: str, actor: Actor, now: datetime) -> None:
+    """The competition an issued order comes from moves from awarded to ordered (audited)."""
+    mc = MiniCompetition.__table__
+    row = conn.execute(
+        select(mc.c.id, mc.c.version).where(
+            mc.c.reference == reference, mc.c.status == CompetitionStatus.awarded.value
+        )
+    ).first()
+    if row is None:
+        return
+    conn.execute(
+        update(mc)
+        .where(mc.c.id == row.id)
+        .values(status=CompetitionStatus.ordered.value, version=row.version + 1)
+    )
+    before, after = CompetitionStatus.awarded.value, CompetitionStatus.ordered.value
+    audit(conn, actor, now, row.id, "ordered", {"status": before}, {"status": after}, "competition")
 
 
 def record_delivery(

@@ -221,33 +221,50 @@ def save_order(
     `expected_version` is required with `order_id` (ValueError without it)."""
     if order_id is not None and expected_version is None:
         raise ValueError("save_order: changing a stored order needs its expected_version")
-    now = aware(now)
     with write_transaction(engine) as conn:
         existing = (
             load_for_change(conn, order_id, expected_version) if order_id is not None else None
         )
-        amending = existing is not None and existing.status in AMENDABLE
-        check, ids = evaluate(conn, order, actor, rules, existing, keep_rate=amending)
-        if check.errors:
-            raise Refused(check.errors)
-        pending = pending_warnings(check.warnings, acknowledged)
-        if pending:
-            raise NeedsAcknowledgement(pending)
-        assert check.rate is not None and check.total_usd is not None  # else R19/R20 errors
-        if existing is None:
-            return _insert(conn, order, actor, now, check, ids)
-        if _unchanged(existing, order):
-            return SavedOrder(
-                existing.id,
-                existing.po_number,
-                existing.version,
-                existing.status,
-                existing.total,
-                existing.total_usd,
-            )
-        if amending:
-            return _amend(conn, existing, order, actor, now, check, ids)
-        return _replace_draft(conn, existing, order, actor, now, check, ids)
+        return _save(conn, order, actor, rules, aware(now), acknowledged, existing)
+
+
+def save_order_in(
+    conn: Connection,
+    order: OrderInput,
+    actor: Actor,
+    rules: RulesConfig,
+    *,
+    now: datetime,
+    acknowledged: Collection[str] = (),
+) -> SavedOrder:
+    """Save a new order as a draft inside the caller's `write_transaction`, so that another
+    change (an award) and the order it creates commit or roll back together."""
+    return _save(conn, order, actor, rules, aware(now), acknowledged, None)
+
+
+def _save(conn, order, actor, rules, now, acknowledged, existing: Existing | None) -> SavedOrder:
+    amending = existing is not None and existing.status in AMENDABLE
+    check, ids = evaluate(conn, order, actor, rules, existing, keep_rate=amending)
+    if check.errors:
+        raise Refused(check.errors)
+    pending = pending_warnings(check.warnings, acknowledged)
+    if pending:
+        raise NeedsAcknowledgement(pending)
+    assert check.rate is not None and check.total_usd is not None  # else R19/R20 errors
+    if existing is None:
+        return _insert(conn, order, actor, now, check, ids)
+    if _unchanged(existing, order):
+        return SavedOrder(
+            existing.id,
+            existing.po_number,
+            existing.version,
+            existing.status,
+            existing.total,
+            existing.total_usd,
+        )
+    if amending:
+        return _amend(conn, existing, order, actor, now, check, ids)
+    return _replace_draft(conn, existing, order, actor, now, check, ids)
 
 
 def _unchanged(existing: Existing, order: OrderInput) -> bool:

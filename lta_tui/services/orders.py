@@ -44,7 +44,7 @@ from lta_tui.services.order_types import (
     ServiceChoice,
     SubLtaChoice,
 )
-from lta_tui.services.order_write import save_order
+from lta_tui.services.order_write import save_order, save_order_in
 
 __all__ = [
     "Actor",
@@ -76,4 +76,5 @@ __all__ = [
     "record_delivery",
     "review_order",
     "save_order",
+    "save_order_in",
 ]

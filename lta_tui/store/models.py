@@ -164,6 +164,8 @@ class MiniCompetition(SQLModel, table=True):
     deadline: datetime | None = _when(default=None, nullable=True, index=True)
     opened_at: datetime | None = _when(default=None, nullable=True)
     opened_by: str | None = Field(default=None, max_length=100)
+    evaluated_at: datetime | None = _when(default=None, nullable=True)
+    evaluated_by: str | None = Field(default=None, max_length=100)
     justification: str | None = Field(default=None, sa_type=Text)  # R8 few offers
     cancellation_reason: str | None = Field(default=None, sa_type=Text)
     version: int = 1
@@ -221,6 +223,16 @@ class Offer(SQLModel, table=True):
     late: bool = False  # R6
     disqualification_reason: str | None = Field(default=None, sa_type=Text)
     content_hash: str = Field(max_length=64)  # sha256 of the content at receipt
+    # written at the opening (R5): the landed total and whether the content hash still matches
+    total: Decimal | None = _money(default=None, nullable=True)
+    hash_ok: bool | None = None
+    # written at the evaluation: the figures the scores and ranks were computed from (R20)
+    total_usd: Decimal | None = _money(default=None, nullable=True)
+    fx_units_per_usd: Decimal | None = Field(default=None, sa_type=Exact(RATE_DIGITS))
+    fx_effective_date: date | None = None
+    past_performance: Decimal | None = _money(default=None, nullable=True)
+    score: Decimal | None = _money(default=None, nullable=True)
+    rank: int | None = None
     version: int = 1
 
 

@@ -17,6 +17,8 @@ from sqlmodel import SQLModel
 
 from lta_tui.domain.fx import Rate, rate_in_force, to_usd
 from lta_tui.domain.money import line_amount
+from lta_tui.domain.offer_hash import OfferContent, offer_hash
+from lta_tui.domain.scoring import Bid, landed_total, score_bids
 from lta_tui.domain.states import CompetitionStatus, OrderStatus
 from lta_tui.services.demo import DemoError, generate_demo
 from lta_tui.services.demo.vocabulary import (
@@ -26,12 +28,20 @@ from lta_tui.services.demo.vocabulary import (
     PRODUCTS,
 )
 from lta_tui.store.models import (
+    Award,
     CatalogueItem,
+    CompetitionCriterion,
+    Consolidator,
     Delivery,
     ExchangeRate,
     MiniCompetition,
+    Offer,
+    OfferLine,
+    OfferService,
     Order,
     OrderLine,
+    RequirementLine,
+    ServiceType,
 )
 from tests.conftest import DATA_DIR, write_config
 
@@ -684,3 +694,175 @@ def test_content_hash_is_the_sha256_of_the_offer_as_canonical_json(demo):
     }  # fmt: skip
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert offer[10] == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --- competitions: opening, evaluation and award as the competition service records them -----
+
+
+def _competition_offers(eng) -> dict[int, tuple[MiniCompetition, list[tuple]]]:
+    """Every competition with its offers: (offer, consolidator code, line prices by line_no,
+    services, requirement quantities), read back with the stored types."""
+    with eng.connect() as conn:
+        comps = {c.id: c for c in conn.execute(select(MiniCompetition)).all()}
+        quantities = defaultdict(list)
+        for comp_id, qty in conn.execute(
+            select(RequirementLine.competition_id, RequirementLine.quantity).order_by(
+                RequirementLine.competition_id, RequirementLine.line_no
+            )
+        ):
+            quantities[comp_id].append(qty)
+        prices = defaultdict(list)
+        for offer_id, price in conn.execute(
+            select(OfferLine.offer_id, OfferLine.unit_price)
+            .join(RequirementLine, RequirementLine.id == OfferLine.requirement_line_id)
+            .order_by(OfferLine.offer_id, RequirementLine.line_no)
+        ):
+            prices[offer_id].append(price)
+        services = defaultdict(list)
+        for offer_id, code, price in conn.execute(
+            select(OfferService.offer_id, ServiceType.code, OfferService.price)
+            .join(ServiceType, ServiceType.id == OfferService.service_type_id)
+            .order_by(OfferService.id)
+        ):
+            services[offer_id].append((code, price))
+        out = {comp_id: (comp, []) for comp_id, comp in comps.items()}
+        for offer in conn.execute(
+            select(Offer.__table__, Consolidator.code.label("consolidator_code"))
+            .join(Consolidator, Consolidator.id == Offer.consolidator_id)
+            .order_by(Offer.id)
+        ):
+            code = offer.consolidator_code
+            content = (offer, code, tuple(prices[offer.id]), tuple(services[offer.id]))
+            out[offer.competition_id][1].append((*content, quantities[offer.competition_id]))
+    return out
+
+
+def test_opened_offers_carry_their_landed_total_and_a_matching_hash(demo):
+    _, eng, _ = demo
+    opened = 0
+    for comp, offers in _competition_offers(eng).values():
+        for offer, _, prices, services, quantities in offers:
+            if comp.opened_at is None:
+                assert offer.total is None and offer.hash_ok is None, comp.reference
+                continue
+            landed = landed_total(quantities, prices, services, offer.currency)
+            assert offer.total == landed.total and offer.hash_ok is True, comp.reference
+            opened += 1
+    assert opened > 20
+
+
+def test_stored_content_hashes_are_offer_hash_of_the_stored_content(demo):
+    _, eng, _ = demo
+    checked = 0
+    for comp, offers in _competition_offers(eng).values():
+        for offer, code, prices, services, _ in offers:
+            content = OfferContent(
+                competition=comp.reference,
+                consolidator=code,
+                currency=offer.currency,
+                received_at=offer.received_at,
+                delivery_days=offer.delivery_days,
+                warranty_months=offer.warranty_months,
+                valid_until=offer.valid_until,
+                takes_back_equipment=offer.takes_back_equipment,
+                energy_label=offer.energy_label,
+                line_prices=prices,
+                services=services,
+            )
+            assert offer.content_hash == offer_hash(content), (comp.reference, code)
+            checked += 1
+    assert checked > 20
+
+
+def test_evaluated_competitions_rescore_to_their_stored_scores_and_ranks(demo):
+    """The stored figures (USD totals at the ORE rate in force on the FX date, past
+    performance) give the stored scores and ranks again through `score_bids`."""
+    _, eng, _ = demo
+    with eng.connect() as conn:
+        rates = defaultdict(list)
+        for rate in conn.execute(select(ExchangeRate).order_by(ExchangeRate.effective_date)):
+            rates[rate.currency].append(Rate(rate.currency, rate.effective_date,
+                                             rate.units_per_usd))  # fmt: skip
+        weights = defaultdict(dict)
+        for comp_id, criterion, weight in conn.execute(
+            select(CompetitionCriterion.competition_id, CompetitionCriterion.criterion,
+                   CompetitionCriterion.weight)
+        ):  # fmt: skip
+            weights[comp_id][criterion] = weight
+    evaluated = {"evaluated", "awarded", "ordered"}
+    seen = defaultdict(int)
+    for comp, offers in _competition_offers(eng).values():
+        if comp.evaluated_at is None:
+            assert comp.status not in evaluated and comp.evaluated_by is None, comp.reference
+            for offer, *_ in offers:
+                figures = (offer.total_usd, offer.fx_units_per_usd, offer.fx_effective_date,
+                           offer.past_performance, offer.score, offer.rank)  # fmt: skip
+                assert figures == (None,) * 6, comp.reference
+            continue
+        seen[comp.status] += 1
+        assert comp.status in evaluated | {"cancelled"}, comp.reference
+        assert comp.evaluated_by and comp.opened_at < comp.evaluated_at, comp.reference
+        bids = []
+        for offer, code, *_ in offers:
+            if offer.currency == "USD":
+                rate = Rate("USD", comp.fx_rate_date, Decimal(1))
+            else:
+                rate = rate_in_force(rates[offer.currency], offer.currency, comp.fx_rate_date)
+            assert offer.total_usd == to_usd(offer.total, rate), comp.reference
+            assert (offer.fx_units_per_usd, offer.fx_effective_date) == (
+                rate.units_per_usd,
+                rate.effective_date,
+            )
+            assert offer.past_performance is None or 1 <= offer.past_performance <= 4
+            bids.append(
+                Bid(code, offer.total_usd, offer.delivery_days, offer.warranty_months,
+                    offer.takes_back_equipment, offer.energy_label, offer.past_performance,
+                    offer.received_at, offer.compliant and not offer.late)
+            )  # fmt: skip
+        scores = score_bids(comp.evaluation_method, weights[comp.id], bids)
+        stored = [(offer.score, offer.rank) for offer, *_ in offers]
+        assert stored == [(s.total, s.rank) for s in scores], comp.reference
+        assert any(rank == 1 for _, rank in stored), comp.reference
+    assert all(seen[status] for status in evaluated), seen
+
+
+def test_awards_carry_the_stored_rank_and_only_other_ranks_a_justification(demo):
+    _, eng, _ = demo
+    awards = rows(
+        eng,
+        """
+        SELECT a.rank, f.rank, a.justification, m.evaluated_at IS NOT NULL
+        FROM awards a JOIN offers f ON f.id = a.offer_id
+        JOIN mini_competitions m ON m.id = a.competition_id""",
+    )
+    assert awards and all(award == offer and evaluated for award, offer, _, evaluated in awards)
+    assert all(j is None for rank, _, j, _ in awards if rank == 1)
+    assert all(j for rank, _, j, _ in awards if rank != 1)
+
+
+def test_the_order_of_an_award_takes_the_winning_offers_prices(demo):
+    _, eng, _ = demo
+    offers = {
+        offer.id: (prices, services, quantities)
+        for _, listed in _competition_offers(eng).values()
+        for offer, _, prices, services, quantities in listed
+    }
+    with eng.connect() as conn:
+        won = dict(conn.execute(
+            select(Order.id, Award.offer_id).join(Award, Award.id == Order.award_id)
+        ).all())  # fmt: skip
+        lines = defaultdict(list)
+        for order_id, kind, code, qty, price in conn.execute(
+            select(OrderLine.order_id, OrderLine.kind, ServiceType.code, OrderLine.quantity,
+                   OrderLine.unit_price)
+            .outerjoin(ServiceType, ServiceType.id == OrderLine.service_type_id)
+            .where(OrderLine.order_id.in_(won))
+            .order_by(OrderLine.order_id, OrderLine.line_no)
+        ):  # fmt: skip
+            lines[order_id].append((kind, code, qty, price))
+    assert won
+    for order_id, offer_id in won.items():
+        prices, services, quantities = offers[offer_id]
+        expected = [("goods", None, q, p) for q, p in zip(quantities, prices, strict=True)]
+        expected += [("service", code, Decimal(1), p) for code, p in services]
+        assert lines[order_id] == expected, order_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from enum import Enum
 
 
@@ -24,6 +25,19 @@ class CompetitionStatus(_Vocabulary):
     ordered = "ordered"
     unsuccessful = "unsuccessful"
     cancelled = "cancelled"
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def effective_status(status: str, deadline: datetime | None, now: datetime) -> str:
+    """The status a user sees: an open competition whose deadline has passed reads closed
+    (no one records the deadline passing). Naive times are UTC."""
+    if status == CompetitionStatus.open.value and deadline is not None:
+        if _utc(now) > _utc(deadline):
+            return CompetitionStatus.closed.value
+    return status
 
 
 class OrderStatus(_Vocabulary):

@@ -6,15 +6,16 @@ this module never reads the price tables at all, so no caller can show, sum or s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from lta_tui.domain.money import line_amount
+from lta_tui.domain.money import line_amount, round_money
 from lta_tui.domain.rules import may_reveal_prices
+from lta_tui.domain.states import ServiceCode, effective_status
 from lta_tui.services.browse import BrowseQuery, Page, sorted_page, text_condition
 from lta_tui.store.models import (
     Agency,
@@ -125,6 +126,7 @@ class RequirementView:
     quantity: Decimal
     unit: str
     unspsc: str
+    specification: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,15 @@ class OfferView:
     compliant: bool
     late: bool
     disqualification_reason: str | None
-    #: Goods plus services in the offer's currency; None while the offers are sealed (R5).
+    #: Goods plus services in the offer's currency (as written at the opening); None while
+    #: the offers are sealed (R5).
     total: Decimal | None
+    #: Written at the evaluation; None before it, and always None while sealed (R5).
+    total_usd: Decimal | None = None
+    score: Decimal | None = None
+    rank: int | None = None
+    #: The content hash re-computed at the opening matched the stored one; None: not checked.
+    hash_ok: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +202,29 @@ class CompetitionDetail:
     offers: list[OfferView]
     award: AwardView | None
     orders: list[OrderRef]
+    fx_rate_date: date | None = None
+    needs_freight: bool = False
+    needs_export_licensing: bool = False
+    needs_installation: bool = False
+    warranty_months: int = 0
+    opened_by: str | None = None
+    evaluated_at: datetime | None = None
+    evaluated_by: str | None = None
+    #: For the optimistic check of a change (`expected_version` of the competition service).
+    version: int = 1
+    #: `status`, except that an open competition past its deadline reads "closed".
+    effective_status: str = ""
+
+    @property
+    def services_needed(self) -> tuple[str, ...]:
+        """The services the competition asks a price for (ServiceCode values, in that order)."""
+        needed = (
+            (ServiceCode.freight.value, self.needs_freight),
+            (ServiceCode.export_licensing.value, self.needs_export_licensing),
+            (ServiceCode.installation_support.value, self.needs_installation),
+            (ServiceCode.warranty.value, self.warranty_months > 0),
+        )
+        return tuple(code for code, asked in needed if asked)
 
 
 def competition_detail(
@@ -218,6 +250,15 @@ def competition_detail(
             mc.opened_at,
             mc.justification,
             mc.cancellation_reason,
+            mc.fx_rate_date,
+            mc.needs_freight,
+            mc.needs_export_licensing,
+            mc.needs_installation,
+            mc.warranty_months,
+            mc.opened_by,
+            mc.evaluated_at,
+            mc.evaluated_by,
+            mc.version,
         )
         .join(Agency, Agency.id == mc.agency_id)
         .join(Lot, Lot.id == mc.lot_id)
@@ -226,6 +267,8 @@ def competition_detail(
     if head is None:
         raise CompetitionNotFound(f"no competition with id {competition_id}")
     now = now or datetime.now(timezone.utc)
+    if now.tzinfo is None:  # a naive time is UTC
+        now = now.replace(tzinfo=timezone.utc)
     sealed = not may_reveal_prices(now, head.deadline, head.opened_at)
     lines = [
         RequirementView(*r)
@@ -236,6 +279,7 @@ def competition_detail(
                 RequirementLine.quantity,
                 RequirementLine.unit,
                 RequirementLine.unspsc,
+                RequirementLine.specification,
             )
             .where(RequirementLine.competition_id == competition_id)
             .order_by(RequirementLine.line_no)
@@ -258,26 +302,40 @@ def competition_detail(
             .order_by(Invitation.invited.desc(), Consolidator.code)
         )
     ]
-    totals = {} if sealed else _offer_totals(conn, competition_id)
-    offers = [
-        OfferView(*r, total=None if sealed else totals.get(r.id, Decimal(0)))
-        for r in conn.execute(
-            select(
-                Offer.id,
-                Consolidator.code,
-                Offer.received_at,
-                Offer.currency,
-                Offer.delivery_days,
-                Offer.warranty_months,
-                Offer.compliant,
-                Offer.late,
-                Offer.disqualification_reason,
-            )
-            .join(Consolidator, Consolidator.id == Offer.consolidator_id)
-            .where(Offer.competition_id == competition_id)
-            .order_by(Offer.received_at, Offer.id)
+    # R5: while sealed not one priced column or table is read
+    priced = () if sealed else (Offer.total, Offer.total_usd, Offer.score, Offer.rank)
+    computed = {} if sealed else _offer_totals(conn, competition_id)
+    offers = []
+    for r in conn.execute(
+        select(
+            Offer.id,
+            Consolidator.code,
+            Offer.received_at,
+            Offer.currency,
+            Offer.delivery_days,
+            Offer.warranty_months,
+            Offer.compliant,
+            Offer.late,
+            Offer.disqualification_reason,
+            Offer.hash_ok,
+            *priced,
         )
-    ]
+        .join(Consolidator, Consolidator.id == Offer.consolidator_id)
+        .where(Offer.competition_id == competition_id)
+        .order_by(Offer.received_at, Offer.id)
+    ):
+        base = OfferView(*r[:9], total=None, hash_ok=r.hash_ok)
+        if not sealed:
+            # the total written at the opening is the one of record; older rows have none
+            total = r.total if r.total is not None else computed.get(r.id, Decimal(0))
+            base = replace(
+                base,
+                total=round_money(total, r.currency),
+                total_usd=None if r.total_usd is None else round_money(r.total_usd, "USD"),
+                score=None if r.score is None else round_money(r.score, "USD"),  # 2 decimals
+                rank=r.rank,
+            )
+        offers.append(base)
     award_row = conn.execute(
         select(
             Award.id,
@@ -312,6 +370,7 @@ def competition_detail(
         ]
     return CompetitionDetail(
         **head._asdict(),
+        effective_status=effective_status(head.status, head.deadline, now),
         sealed=sealed,
         lines=lines,
         criteria=criteria,

@@ -1,18 +1,22 @@
 """What one mini-competition asks and receives: the requirement (lines within the lot's UNSPSC
 scope, criteria, services), who is invited (R1, R2), the offers (priced in the holder's
-currency, some late, some abnormally low), their evaluation and ranking."""
+currency, some late, some abnormally low), their opening (landed totals) and their evaluation:
+USD totals at the ORE rate (R20), past performance, and the scores and ranks of `domain.scoring`,
+computed by the same domain functions as the competition service."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pycountry
 
-from lta_tui.domain.money import from_units, round_money
+from lta_tui.domain import scoring
+from lta_tui.domain.fx import Rate, to_usd
+from lta_tui.domain.money import RATE_DIGITS, from_units, to_units
+from lta_tui.domain.offer_hash import OfferContent, offer_hash
 from lta_tui.domain.states import Criterion, EvaluationMethod
 from lta_tui.services.demo.amounts import price_units
 from lta_tui.services.demo.rates import FxBook
@@ -64,11 +68,21 @@ class Bid:
     energy_label: bool
     prices: list[int]  # stored units per requirement line
     services: list[tuple[str, int]] = field(default_factory=list)  # (service code, units)
-    total_usd: float = 0.0  # for ranking only; never stored
     compliant: bool = True
     reason: str | None = None
+    total: int | None = None  # landed total in stored units of its currency, at the opening
+    # at the evaluation: the USD total (stored units) at the ORE rate in force on the
+    # competition's FX date (millionths of units per USD, effective date), past performance
+    total_usd: int | None = None
+    rate: tuple[int, date] | None = None
+    past_performance: Decimal | None = None
+    score: Decimal | None = None
     rank: int | None = None
     id: int = 0
+
+    @property
+    def valid(self) -> bool:
+        return self.compliant and not self.late
 
 
 def country_name(code: str) -> str:
@@ -201,71 +215,87 @@ def receive_offers(
             energy_label=tender.lot.number != 5 and rng.random() < 0.6,
             prices=[price_units(u * rate, currency) for u in usd],
             services=[(code, price_units(v * rate, currency)) for code, v in services_usd],
-            total_usd=goods + sum(v for _, v in services_usd),
         )
         if received <= cutoff:
             bids.append(bid)
     return bids
 
 
-def evaluate(rng: random.Random, tender: Tender, bids: list[Bid], force_valid: bool) -> None:
-    """Technical compliance, then ranks of the valid offers by the tender's method (R10)."""
+def open_offers(tender: Tender, bids: list[Bid]) -> None:
+    """The opening: each offer's landed total in its currency (`scoring.landed_total`)."""
+    quantities = [Decimal(qty) for _, qty in tender.lines]
+    for bid in bids:
+        landed = scoring.landed_total(
+            quantities,
+            [from_units(p) for p in bid.prices],
+            [(code, from_units(p)) for code, p in bid.services],
+            bid.currency,
+        )
+        bid.total = to_units(landed.total)
+
+
+def evaluate(
+    rng: random.Random,
+    fx: FxBook,
+    tender: Tender,
+    bids: list[Bid],
+    on: date,
+    past: dict[str, Decimal | None],
+    force_valid: bool,
+) -> None:
+    """Technical compliance, then the evaluation of the opened offers: USD totals at the rate in
+    force on `on` (the FX rate date, R20), past performance (`past`, by holder code) and the
+    scores and ranks of the valid offers (R10, `scoring.score_bids`)."""
     for bid in bids:
         if not bid.late and rng.random() < 0.07:
             bid.compliant, bid.reason = False, rng.choice(DISQUALIFICATIONS)
-    valid = [b for b in bids if b.compliant and not b.late]
+    valid = [b for b in bids if b.valid]
     on_time = [b for b in bids if not b.late]
     if force_valid and not valid and on_time:
         on_time[0].compliant, on_time[0].reason = True, None
-        valid = on_time[:1]
-    if not valid:
-        return
-    weights = dict(tender.weights)
-    cheapest = min(b.total_usd for b in valid)
-    fastest = min(b.delivery_days for b in valid)
-    longest = max(b.warranty_months for b in valid) or 1
-
-    def score(bid: Bid) -> float:
-        if tender.method == EvaluationMethod.lowest_price:
-            return -bid.total_usd
-        return (
-            weights.get(Criterion.price.value, 0) * cheapest / bid.total_usd
-            + weights.get(Criterion.delivery_time.value, 0) * fastest / bid.delivery_days
-            + weights.get(Criterion.warranty.value, 0) * bid.warranty_months / longest
-            + weights.get(Criterion.sustainability.value, 0)
-            * (bid.takes_back + bid.energy_label)
-            / 2
-            + weights.get(Criterion.past_performance.value, 0) * bid.holder.quality / 4
+    scored = []
+    for bid in bids:
+        assert bid.total is not None, "evaluated before the opening"
+        micro, effective, _ = fx.in_force(bid.currency, on)
+        rate = Rate(bid.currency, effective, from_units(micro, RATE_DIGITS))
+        bid.total_usd = to_units(to_usd(from_units(bid.total), rate))
+        bid.rate = (micro, effective)
+        bid.past_performance = past.get(bid.holder.code)
+        scored.append(
+            scoring.Bid(
+                key=bid.holder.code,
+                total_usd=from_units(bid.total_usd),
+                delivery_days=bid.delivery_days,
+                warranty_months=bid.warranty_months,
+                takes_back_equipment=bid.takes_back,
+                energy_label=bid.energy_label,
+                past_performance=bid.past_performance,
+                received_at=bid.received_at,
+                valid=bid.valid,
+            )
         )
-
-    for rank, bid in enumerate(sorted(valid, key=lambda b: (-score(b), b.holder.code)), start=1):
-        bid.rank = rank
-
-
-def _decimal_text(units: int, currency: str) -> str:
-    return str(round_money(from_units(units), currency))
+    results = scoring.score_bids(tender.method, dict(tender.weights), scored)
+    for bid, result in zip(bids, results, strict=True):
+        bid.score, bid.rank = result.total, result.rank
 
 
-def content_hash(reference: str, tender: Tender, bid: Bid) -> str:
-    """sha256 of the offer's content as received: a canonical JSON (sorted keys, no spaces)."""
-    content = {
-        "competition": reference,
-        "consolidator": bid.holder.code,
-        "currency": bid.currency,
-        "received_at": bid.received_at.isoformat() + "Z",
-        "delivery_days": bid.delivery_days,
-        "warranty_months": bid.warranty_months,
-        "valid_until": bid.valid_until.isoformat(),
-        "takes_back_equipment": bid.takes_back,
-        "energy_label": bid.energy_label,
-        "lines": [
-            {"line_no": n, "unit_price": _decimal_text(price, bid.currency)}
-            for n, price in enumerate(bid.prices, start=1)
-        ],
-        "services": [
-            {"service": code, "price": _decimal_text(price, bid.currency)}
-            for code, price in bid.services
-        ],
-    }
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def offer_content(reference: str, bid: Bid) -> OfferContent:
+    """The offer as its content hash covers it."""
+    return OfferContent(
+        competition=reference,
+        consolidator=bid.holder.code,
+        currency=bid.currency,
+        received_at=bid.received_at,
+        delivery_days=bid.delivery_days,
+        warranty_months=bid.warranty_months,
+        valid_until=bid.valid_until,
+        takes_back_equipment=bid.takes_back,
+        energy_label=bid.energy_label,
+        line_prices=tuple(from_units(p) for p in bid.prices),
+        services=tuple((code, from_units(p)) for code, p in bid.services),
+    )
+
+
+def content_hash(reference: str, bid: Bid) -> str:
+    """`domain.offer_hash` of the offer as received."""
+    return offer_hash(offer_content(reference, bid))

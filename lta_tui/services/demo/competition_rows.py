@@ -1,5 +1,6 @@
 """The rows of the competitions: the competition, its criteria, requirement lines, invitations,
-offers with their line and service prices, the award, and an audit event per state change."""
+offers with their line and service prices (and, once opened and evaluated, their totals, scores
+and ranks), the award, and an audit event per state change."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from functools import lru_cache
 
 from sqlmodel import SQLModel
 
+from lta_tui.domain.money import to_units
 from lta_tui.domain.states import CompetitionStatus as S
 from lta_tui.services.demo.amounts import MILLI
 from lta_tui.services.demo.bidding import Bid, Tender, content_hash, country_name
@@ -31,12 +33,15 @@ COMPETITION_COLUMNS = (
     "id", "reference", "lta_id", "agency_id", "lot_id", "title", "destination_country", "status",
     "evaluation_method", "fx_rate_date", "needs_freight", "needs_export_licensing",
     "needs_installation", "warranty_months", "created_at", "created_by", "issued_at", "deadline",
-    "opened_at", "opened_by", "justification", "cancellation_reason", "version",
+    "opened_at", "opened_by", "evaluated_at", "evaluated_by", "justification",
+    "cancellation_reason", "version",
 )  # fmt: skip
 OFFER_COLUMNS = (
     "id", "competition_id", "consolidator_id", "received_at", "recorded_by", "currency",
     "delivery_days", "warranty_months", "valid_until", "takes_back_equipment", "energy_label",
-    "compliant", "late", "disqualification_reason", "content_hash", "version",
+    "compliant", "late", "disqualification_reason", "content_hash", "total", "hash_ok",
+    "total_usd", "fx_units_per_usd", "fx_effective_date", "past_performance", "score", "rank",
+    "version",
 )  # fmt: skip
 COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {
     MiniCompetition: COMPETITION_COLUMNS,
@@ -101,6 +106,17 @@ def _events(comp: Competition, until: date) -> list[AuditRow]:
     return rows
 
 
+def _figures(bid: Bid) -> tuple:
+    """The opening's (total, hash_ok) and the evaluation's (total_usd, rate, its date, past
+    performance, score, rank) of an offer, stored; None where the step was not taken."""
+    opened = (bid.total, True) if bid.total is not None else (None, None)
+    if bid.total_usd is None or bid.rate is None:
+        return (*opened, None, None, None, None, None, None)
+    past = None if bid.past_performance is None else to_units(bid.past_performance)
+    score = None if bid.score is None else to_units(bid.score)
+    return (*opened, bid.total_usd, *bid.rate, past, score, bid.rank)
+
+
 def write_competitions(
     writer: BulkWriter, world: World, competitions: list[Competition]
 ) -> tuple[list[PlannedOrder], list[AuditRow]]:
@@ -119,13 +135,16 @@ def write_competitions(
         comp.reference = f"{key[0]}-MC-{key[1]}-{sequences[key]:03d}"
         events = _events(comp, world.until)
         audit.extend(events)
+        # unsuccessful after the opening: no valid offer, so no evaluation
+        evaluated = times.evaluated if comp.status != S.unsuccessful else None
         rows[MiniCompetition].append((
             comp.id, comp.reference, world.lta_id, tender.agency.id, tender.lot.id, tender.title,
             tender.destination, comp.status.value, tender.method,
             times.deadline.date() if times.deadline else None, tender.freight,
             tender.export_licensing, tender.installation, tender.warranty_months, times.created,
             comp.created_by, times.issued, times.deadline, times.opened, comp.opened_by,
-            comp.justification, comp.cancellation_reason, len(events),
+            evaluated, comp.created_by if evaluated else None, comp.justification,
+            comp.cancellation_reason, len(events),
         ))  # fmt: skip
         for criterion, weight in tender.weights:
             rows[CompetitionCriterion].append(
@@ -149,7 +168,7 @@ def write_competitions(
                 bid.id, comp.id, bid.holder.id, bid.received_at, comp.created_by, bid.currency,
                 bid.delivery_days, bid.warranty_months, bid.valid_until, bid.takes_back,
                 bid.energy_label, bid.compliant, bid.late, bid.reason,
-                content_hash(comp.reference, tender, bid), 1,
+                content_hash(comp.reference, bid), *_figures(bid), 1,
             ))  # fmt: skip
             for line_id, price in zip(line_ids, bid.prices, strict=True):
                 rows[OfferLine].append((writer.ids(OfferLine), bid.id, line_id, price))

@@ -11,9 +11,17 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from lta_tui.domain.states import CompetitionStatus as S
-from lta_tui.services.demo.bidding import Bid, Tender, draw_tender, evaluate, receive_offers
+from lta_tui.services.demo.bidding import (
+    Bid,
+    Tender,
+    draw_tender,
+    evaluate,
+    open_offers,
+    receive_offers,
+)
 from lta_tui.services.demo.rates import FxBook
 from lta_tui.services.demo.vocabulary import (
     AWARD_JUSTIFICATIONS,
@@ -34,6 +42,8 @@ ENDED = {S.cancelled: 0.09, S.unsuccessful: 0.06}
 #: Days before `until` a finished competition starts at the latest (issue to order < 80).
 COURSE_DAYS = 90
 ORDERS_PER_COMPETITION = 350
+#: Days into the span before which no holder has a review yet (past performance: none).
+FIRST_REVIEWS_DAYS = 120
 
 
 @dataclass
@@ -130,6 +140,7 @@ def plan_competitions(
 ) -> list[Competition]:
     """The competitions, oldest first (ids and references are given when written)."""
     rng = random.Random(f"{seed}:competitions")
+    reviews = random.Random(f"{seed}:past-performance")
     now = datetime(world.until.year, world.until.month, world.until.day, 18)
     competitions = []
     for status in _states(competition_count(orders), orders):
@@ -148,14 +159,36 @@ def plan_competitions(
             comp.bids = receive_offers(
                 rng, fx, comp.tender, times.issued, times.deadline, cutoff, needed
             )
-        _conclude(rng, comp, min_valid_offers)
+        _conclude(rng, fx, comp, _past_performance(reviews, world, comp), min_valid_offers)
         competitions.append(comp)
     competitions.sort(key=lambda c: c.times.created)
     return competitions
 
 
-def _conclude(rng: random.Random, comp: Competition, min_valid: int) -> None:
-    """Evaluation, award, cancellation or failure, as far as the competition went."""
+def _past_performance(
+    rng: random.Random, world: World, comp: Competition
+) -> dict[str, Decimal | None]:
+    """Each invited holder's average review (1–4) over the year before the issue, as the
+    evaluation reads it: around the holder's quality, none early in the span."""
+    issued = comp.times.issued
+    if issued is None or comp.times.evaluated is None:
+        return {}
+    if issued.date() < world.start + timedelta(days=FIRST_REVIEWS_DAYS):
+        return dict.fromkeys((h.code for h in comp.tender.invited), None)
+    return {
+        h.code: Decimal(f"{min(4.0, max(1.0, rng.gauss(h.quality, 0.15))):.2f}")
+        for h in comp.tender.invited
+    }
+
+
+def _conclude(
+    rng: random.Random,
+    fx: FxBook,
+    comp: Competition,
+    past: dict[str, Decimal | None],
+    min_valid: int,
+) -> None:
+    """Opening, evaluation, award, cancellation or failure, as far as the competition went."""
     times, reach = comp.times, comp.reach
     if comp.status == S.cancelled:
         passed = {
@@ -169,6 +202,8 @@ def _conclude(rng: random.Random, comp: Competition, min_valid: int) -> None:
         times.ended = passed[reach] + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 5))
         comp.cancellation_reason = rng.choice(CANCELLATIONS)
         comp.bids = [b for b in comp.bids if b.received_at < times.ended]
+    if times.opened is not None:
+        open_offers(comp.tender, comp.bids)
     if comp.status == S.unsuccessful:
         for bid in comp.bids:
             if not bid.late:
@@ -176,7 +211,8 @@ def _conclude(rng: random.Random, comp: Competition, min_valid: int) -> None:
         times.ended = times.evaluated or times.opened
         return
     if STAGES.index(reach) >= STAGES.index(S.evaluated):
-        evaluate(rng, comp.tender, comp.bids, force_valid=True)
+        assert times.deadline is not None
+        evaluate(rng, fx, comp.tender, comp.bids, times.deadline.date(), past, force_valid=True)
     if STAGES.index(reach) >= STAGES.index(S.awarded):
         ranked = sorted((b for b in comp.bids if b.rank), key=lambda b: b.rank or 0)
         if len(ranked) >= 2 and rng.random() < 0.08:

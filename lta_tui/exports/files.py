@@ -1,0 +1,38 @@
+"""Writing an export file so a reader never sees half of it: the content goes to a temporary
+file beside the target, which replaces the target only once it is complete."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+#: Permissions of a new export file (mkstemp's 0600 would hide it from the user's group).
+NEW_FILE_MODE = 0o644
+
+
+def write_atomically(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:
+    """Call `writer(temporary_path)` to write the whole file, then rename it onto `path`.
+
+    The temporary file lives in the target's folder (a rename across file systems is not
+    atomic); on any exception it is removed and the target is left as it was. Returns the
+    target path.
+    """
+    target = Path(path)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        writer(temporary)
+        with open(temporary, "rb+") as written:
+            os.fsync(written.fileno())
+        mode = target.stat().st_mode & 0o777 if target.exists() else NEW_FILE_MODE
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+    return target

@@ -56,6 +56,10 @@ COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {
             "justification"),
 }  # fmt: skip
 SYSTEM = "system"  # who closes a competition: the deadline passing, not a person
+#: The audit action of each step, as the competition service names it.
+ACTIONS = {S.open: "issue", S.closed: "close", S.opened: "open", S.evaluated: "evaluate",
+           S.awarded: "award", S.ordered: "ordered", S.cancelled: "cancel",
+           S.unsuccessful: "unsuccessful"}  # fmt: skip
 #: One audit row without its id: (at, who, entity, entity_id, action, before, after).
 AuditRow = tuple[datetime, str, str, int, str, str | None, str]
 
@@ -93,7 +97,7 @@ def _events(comp: Competition, until: date) -> list[AuditRow]:
     if times.ended is not None:
         steps.append((times.ended, comp.status.value, who))
     rows: list[AuditRow] = [
-        (times.created, who, "competition", comp.id, "created", None, status_json(S.draft.value))
+        (times.created, who, "competition", comp.id, "create", None, status_json(S.draft.value))
     ]
     before = S.draft.value
     for at, status, actor in steps:
@@ -101,7 +105,8 @@ def _events(comp: Competition, until: date) -> list[AuditRow]:
             continue
         reason = comp.cancellation_reason if status == S.cancelled else None
         after = status_json(status, reason)
-        rows.append((at, actor, "competition", comp.id, status, status_json(before), after))
+        action = ACTIONS[S(status)]
+        rows.append((at, actor, "competition", comp.id, action, status_json(before), after))
         before = status
     return rows
 

@@ -32,6 +32,8 @@ import_app = typer.Typer(
     help="Load records from files, all or nothing (formats: see the README).", no_args_is_help=True
 )
 app.add_typer(import_app, name="import")
+export_app = typer.Typer(help="Write documents for others to read.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 
 class _State:
@@ -266,6 +268,61 @@ def import_orders_command(
     except ImportRefused as exc:  # ImportNeedsAcknowledgement too: its last line says how
         _refused(exc)
     typer.echo(result.summary())
+
+
+@export_app.command("competition")
+def export_competition_command(
+    reference: Annotated[str, typer.Argument(help="The competition, e.g. UNDP-MC-2026-004.")],
+    kind: Annotated[
+        str, typer.Option("--kind", "-k", help="evidence (the evidence pack) or rfq.")
+    ] = "evidence",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File to write (.md or .xlsx); default: REFERENCE-KIND.md in this folder.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="md or xlsx (default: from --out).")
+    ] = None,
+) -> None:
+    """A competition's evidence pack or request for quotation, as Markdown or XLSX. Offer prices
+    appear only once the opening is recorded (R5)."""
+    from datetime import datetime, timezone
+
+    cfg = load()
+    from lta_tui.domain.rules import check_permission
+    from lta_tui.services.browse_competitions import competition_detail
+    from lta_tui.services.competition_documents import (
+        CompetitionNotFound,
+        UnknownExport,
+        competition_id,
+        default_filename,
+        export,
+        format_of,
+    )
+
+    engine = _ready_engine(cfg)
+    now = datetime.now(timezone.utc)
+    path = out
+    try:
+        chosen = format_of(out, fmt) if out is not None else (fmt or "md")
+        with engine.connect() as conn:
+            comp = competition_id(conn, reference)
+            owner = competition_detail(conn, comp, now).agency
+            user = cfg.user
+            refused = check_permission(user.role, user.agency, "read", owner)  # R26
+            if refused:
+                fail(refused[0].message)
+            path = out or Path.cwd() / default_filename(reference.strip().upper(), kind, chosen)
+            written = export(conn, comp, kind, chosen, path, now, cfg.rules)
+    except (CompetitionNotFound, UnknownExport) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    typer.echo(f"Written to {written}")
 
 
 @contextmanager

@@ -208,3 +208,42 @@ def test_bad_reference_data_changes_nothing(tmp_path: Path, run_cli):
     line = one_error_line(result)
     assert "rates.csv" in line and "effective_date" in line and "not a date" in line
     assert not (tmp_path / "lta.db").exists()  # checked before anything is written
+
+
+def test_export_competition_writes_the_evidence_pack_and_the_rfq(tmp_path: Path, run_cli):
+    config = write_config(tmp_path)
+    db = tmp_path / "lta.db"
+    made = run_cli("--config", str(config), "demo", "--orders", "400", "--until", "2026-11-15")
+    assert made.returncode == 0, made.stderr
+    with sqlite3.connect(db) as conn:
+        (ref,) = conn.execute(
+            "SELECT m.reference FROM mini_competitions m JOIN agencies a ON a.id = m.agency_id"
+            " WHERE a.code = 'UNDP' AND m.status = 'ordered' ORDER BY m.id LIMIT 1"
+        ).fetchone()
+        (other,) = conn.execute(
+            "SELECT m.reference FROM mini_competitions m JOIN agencies a ON a.id = m.agency_id"
+            " WHERE a.code <> 'UNDP' ORDER BY m.id LIMIT 1"
+        ).fetchone()
+    base = ("--config", str(config), "export", "competition")
+
+    pack = run_cli(*base, ref.lower(), cwd=tmp_path)  # the reference in any case
+    assert pack.returncode == 0, pack.stderr
+    written = tmp_path / f"{ref}-evidence.md"
+    assert str(written) in pack.stdout
+    text = written.read_text(encoding="utf-8")
+    for heading in ("## Opening", "## Comparison", "## Award", "## Resulting order", "## Audit"):
+        assert heading in text
+
+    rfq = run_cli(*base, ref, "--kind", "rfq", "-o", str(tmp_path / "rfq.xlsx"))
+    assert rfq.returncode == 0, rfq.stderr
+    assert (tmp_path / "rfq.xlsx").read_bytes()[:2] == b"PK"  # a zip: an XLSX workbook
+
+    assert "no competition 'NOPE'" in one_error_line(run_cli(*base, "NOPE"))
+    assert ".md or .xlsx" in one_error_line(run_cli(*base, ref, "-o", str(tmp_path / "a.csv")))
+    assert "R26" in one_error_line(run_cli(*base, other))  # another agency's competition
+    missing = tmp_path / "no" / "such" / "dir" / "x.md"
+    assert f"cannot write {missing}" in one_error_line(run_cli(*base, ref, "-o", str(missing)))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".md", ".xlsx", ".tmp")) == [
+        f"{ref}-evidence.md",
+        "rfq.xlsx",
+    ]

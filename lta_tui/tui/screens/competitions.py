@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.binding import Binding
 
 from lta_tui.tui.screens.browse import BrowseScreen
 from lta_tui.tui.widgets import formats
@@ -26,8 +27,11 @@ class CompetitionsScreen(BrowseScreen):
         "Every mini-competition of the LTA: the agency's secondary bidding rounds among the "
         "holders of a lot. Offers stay sealed until the opening is recorded: their prices are "
         "never shown before. Open a competition for its requirement, invitations, offers, award "
-        "and order."
+        "and order. n prepares a new competition."
     )
+    BINDINGS = [
+        Binding("n", "new_competition", "New competition", tooltip="Prepare a new competition"),
+    ]
     COLUMNS = (
         ColumnSpec("reference", "Reference", 18, priority=0),
         ColumnSpec("agency", "Agency", 7, priority=4),
@@ -61,3 +65,14 @@ class CompetitionsScreen(BrowseScreen):
         from lta_tui.tui.screens.competition_detail import CompetitionDetailScreen
 
         self.app.push_screen(CompetitionDetailScreen(int(key)))
+
+    def action_new_competition(self) -> None:
+        """The competition form; once a new competition is saved the list is read again (the
+        form opens the competition's detail over it)."""
+        from lta_tui.tui.screens.competition_form import CompetitionFormScreen
+
+        def saved(result) -> None:
+            if result is not None:
+                self.reload()
+
+        self.app.push_screen(CompetitionFormScreen(), saved)

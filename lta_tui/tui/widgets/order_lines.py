@@ -9,7 +9,7 @@ and `delete` removes it. Nothing here reads the database: the form hands in the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -375,8 +375,10 @@ class LineEditor(Vertical):
             box.cursor_position = len(text) if box.has_focus else 0
 
 
-class OrderLinesTable(DataTable):
-    """The lines of the order with their amounts; `enter` edits, `delete` removes a line."""
+class LinesTable(DataTable):
+    """Lines typed in a form, one per row: `enter` asks to edit the line under the cursor,
+    `delete` to remove it; the form owning the lines answers `EditRequested` and
+    `DeleteRequested` (the order lines here, a competition's requirement lines)."""
 
     BINDINGS = [
         Binding("enter", "edit_line", "Edit line", tooltip="Edit this line above"),
@@ -384,7 +386,7 @@ class OrderLinesTable(DataTable):
     ]
 
     DEFAULT_CSS = """
-    OrderLinesTable {
+    LinesTable {
         height: 1fr;
         min-height: 4;
 
@@ -392,12 +394,10 @@ class OrderLinesTable(DataTable):
             text-style: none;
         }
     }
-    OrderLinesTable:blur > .datatable--cursor {
+    LinesTable:blur > .datatable--cursor {
         background: $panel;
     }
     """
-
-    _COLUMNS = ("#", "Item", "Description", "Qty", "Unit", "Unit price", "Amount")
 
     class EditRequested(Message):
         def __init__(self, index: int) -> None:
@@ -411,6 +411,63 @@ class OrderLinesTable(DataTable):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._filled: tuple | None = None  # what `fill` was last given, to fill again on resize
+
+    def fill(
+        self,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Text]],
+        *,
+        flagged: Collection[int] = frozenset(),
+        flex: int = 2,
+        caps: Mapping[int, int] | None = None,
+    ) -> None:
+        """Show `rows` (the line number first) under `columns`, the cursor kept on its line.
+        Rows in `flagged` (0-based) are marked; column `flex` takes the width the others
+        leave, and `caps` limits the others' widths (column → cells)."""
+        self._filled = (columns, rows, flagged, flex, caps, self.size.width)
+        cursor = self.cursor_row
+        self.clear(columns=True)
+        cells = [[cell.copy() for cell in row] for row in rows]
+        for n in flagged:
+            if n < len(cells):  # a rule stands against the line: say so before its number
+                cells[n][0] = Text(f"!{n + 1}", style="bold", justify="right")
+                for cell in cells[n][1:]:
+                    cell.stylize("bold")
+        widths = [max([len(c), *(row[i].cell_len for row in cells)]) for i, c in enumerate(columns)]
+        for i, cap in (caps or {}).items():
+            widths[i] = min(widths[i], cap)
+        # cell padding (1 each side) and room for the vertical scrollbar
+        others = sum(w for i, w in enumerate(widths) if i != flex) + 2 * len(widths) + 3
+        widths[flex] = max(12, min(widths[flex], self.size.width - others))
+        for title, width in zip(columns, widths, strict=True):
+            self.add_column(title, width=width)
+        for n, row in enumerate(cells):
+            self.add_row(*row, key=str(n))
+        if cells:
+            self.move_cursor(row=min(cursor, len(cells) - 1))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._filled is not None and self._filled[-1] != self.size.width:
+            columns, rows, flagged, flex, caps, _ = self._filled
+            self.fill(columns, rows, flagged=flagged, flex=flex, caps=caps)
+
+    def action_edit_line(self) -> None:
+        if self.row_count:
+            self.post_message(self.EditRequested(self.cursor_row))
+
+    def action_delete_line(self) -> None:
+        if self.row_count:
+            self.post_message(self.DeleteRequested(self.cursor_row))
+
+
+class OrderLinesTable(LinesTable):
+    """The lines of the order with their amounts; `enter` edits, `delete` removes a line."""
+
+    _COLUMNS = ("#", "Item", "Description", "Qty", "Unit", "Unit price", "Amount")
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self._shown: tuple = ()
 
     def show(
@@ -421,10 +478,8 @@ class OrderLinesTable(DataTable):
         if key == self._shown:
             return
         self._shown = key
-        cursor = self.cursor_row
-        self.clear(columns=True)
         amounts = [line_amount(x.quantity, x.unit_price, currency) for x in lines]
-        cells = [
+        rows = [
             [
                 Text(str(n + 1), justify="right"),
                 Text(x.sku or x.service or "", no_wrap=True, overflow="ellipsis"),
@@ -436,37 +491,7 @@ class OrderLinesTable(DataTable):
             ]
             for n, (x, amount) in enumerate(zip(lines, amounts, strict=True))
         ]
-        for n in flagged:
-            if n < len(cells):  # a rule stands against the line: say so before its number
-                cells[n][0] = Text(f"!{n + 1}", style="bold", justify="right")
-                for cell in cells[n][1:]:
-                    cell.stylize("bold")
-        widths = [
-            max([len(c), *(row[i].cell_len for row in cells)]) for i, c in enumerate(self._COLUMNS)
-        ]
-        widths[1] = min(widths[1], 12)
-        # cell padding (1 each side) and room for the vertical scrollbar
-        others = sum(w for i, w in enumerate(widths) if i != 2) + 2 * len(widths) + 3
-        widths[2] = max(12, min(widths[2], self.size.width - others))
-        for title, width in zip(self._COLUMNS, widths, strict=True):
-            self.add_column(title, width=width)
-        for n, row in enumerate(cells):
-            self.add_row(*row, key=str(n))
-        if lines:
-            self.move_cursor(row=min(cursor, len(lines) - 1))
-
-    def on_resize(self, event: events.Resize) -> None:
-        if self._shown:
-            lines, currency, flagged, _ = self._shown
-            self.show(lines, currency, set(flagged))
-
-    def action_edit_line(self) -> None:
-        if self.row_count:
-            self.post_message(self.EditRequested(self.cursor_row))
-
-    def action_delete_line(self) -> None:
-        if self.row_count:
-            self.post_message(self.DeleteRequested(self.cursor_row))
+        self.fill(self._COLUMNS, rows, flagged=flagged, flex=2, caps={1: 12})
 
 
 def _first_code(codes: str) -> str:

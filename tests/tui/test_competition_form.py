@@ -1,0 +1,407 @@
+"""The competition form driven key by key from the Competitions screen: a competition on lot 2
+with three lines, freight and installation, weighted criteria and one holder left out with a
+reason, saved and read back from the database; a UNSPSC code outside the lot's scope shown
+under the lines and nothing saved; the service's refusal of a deadline shown under the field;
+`esc` asking before discarding; a draft opened again and saved changed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from lta_tui.store.models import (
+    AuditEvent,
+    CompetitionCriterion,
+    Consolidator,
+    Invitation,
+    MiniCompetition,
+    RequirementLine,
+)
+from lta_tui.tui.app import LtaApp
+from lta_tui.tui.screens.competition_detail import CompetitionDetailScreen
+from lta_tui.tui.screens.competition_form import CompetitionFormScreen
+from lta_tui.tui.screens.competitions import CompetitionsScreen
+from lta_tui.tui.screens.leave_out_dialog import LeaveOutDialog
+from lta_tui.tui.widgets.choice_input import ChoiceInput
+from lta_tui.tui.widgets.form_field import FormField
+from lta_tui.tui.widgets.invitation_list import InvitationList
+from lta_tui.tui.widgets.yes_no_dialog import YesNoDialog
+from tests.tui.steps import loaded, settle, wait_until
+
+TODAY = date(2026, 11, 10)  # a Tuesday; the app's clock is its midnight UTC
+#: description, specification, quantity, UNSPSC (all within lot 2's scope)
+LINES = [
+    ("Laptop 14 inch", "i5, 16 GB, 512 GB SSD", "40", "43211503"),
+    ("Monitor 24 inch", "FHD IPS, height-adjustable", "40", "43211902"),
+    ("Docking station", "USB-C, 100 W", "12", "43211602"),
+]
+WEIGHTS = {"price": "60", "delivery_time": "10", "warranty": "10", "sustainability": "10"}
+
+
+@pytest.fixture
+def form_app(config, engine):
+    return LtaApp(config, today=lambda: TODAY)
+
+
+def count(engine, model) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+async def open_form(pilot, app) -> CompetitionFormScreen:
+    await loaded(pilot, app)
+    await pilot.press("2")
+    await wait_until(pilot, lambda: isinstance(app.screen, CompetitionsScreen), "Competitions")
+    await settle(pilot, app)
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(app.screen, CompetitionFormScreen), "the form")
+    form = app.screen
+    await wait_until(pilot, lambda: form.context is not None, "the form's choices")
+    await settle(pilot, app)
+    return form
+
+
+async def focus_on(pilot, app, form, name: str) -> None:
+    await wait_until(pilot, lambda: app.focused is form.query_one(f"#{name}"), name)
+
+
+async def type_header(pilot, app, form, *, deadline: str = "+14", method: str = "weighted"):
+    """Lot 2, title, destination, deadline (time and FX day left as they are), method."""
+    # a focal point's agency is fixed: the form starts on the lot
+    await focus_on(pilot, app, form, "lot")
+    await pilot.press("2", "enter")
+    await focus_on(pilot, app, form, "title")
+    await pilot.press(*"Laptops and monitors for Dhaka", "enter")
+    await focus_on(pilot, app, form, "destination_country")
+    await pilot.press(*"bangla", "enter")
+    await focus_on(pilot, app, form, "deadline")
+    assert form.query_one("#destination_country", ChoiceInput).code == "BD"
+    await pilot.press(*deadline, "enter")
+    await focus_on(pilot, app, form, "deadline_time")
+    await pilot.press("enter")  # 12:00 UTC
+    await focus_on(pilot, app, form, "fx_rate_date")
+    await pilot.press("enter")  # the deadline's day
+    await focus_on(pilot, app, form, "evaluation_method")
+    await pilot.press("ctrl+a", "ctrl+k", *method, "enter")
+
+
+async def type_weights(pilot, app, form, weights: dict[str, str]) -> None:
+    for criterion in ("price", "delivery_time", "warranty", "sustainability", "past_performance"):
+        await focus_on(pilot, app, form, f"weight-{criterion}")
+        await pilot.press(*weights.get(criterion, ""), "enter")
+
+
+async def type_line(pilot, app, form, description, specification, quantity, unspsc) -> None:
+    before = len(form.lines)
+    form.query_one("#req-description").focus()
+    await focus_on(pilot, app, form, "req-description")
+    await pilot.press(*description, "enter")
+    await focus_on(pilot, app, form, "req-specification")
+    await pilot.press(*specification, "enter")
+    await focus_on(pilot, app, form, "req-quantity")
+    await pilot.press(*quantity, "enter")
+    await focus_on(pilot, app, form, "req-unit")
+    await pilot.press("enter")  # each
+    await focus_on(pilot, app, form, "req-unspsc")
+    await pilot.press(*unspsc)
+    await settle(pilot, app)
+    box = form.query_one("#req-unspsc", ChoiceInput)
+    if box.choices_shown:
+        box.hide_choices()  # a code typed in full, not one of the list
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: len(form.lines) == before + 1, f"line {before + 1}")
+
+
+async def test_a_weighted_competition_on_lot_2_is_typed_and_saved(form_app, engine):
+    async with form_app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(pilot, form_app)
+        await type_header(pilot, form_app, form)
+        assert form.query_one("#weights-field").display  # weighted: the weights show
+        await type_weights(pilot, form_app, form, WEIGHTS)
+        await wait_until(pilot, lambda: "100 ✓" not in _sum(form), "a sum under 100")
+        assert "90: 10 to go" in _sum(form)
+        form.query_one("#weight-past_performance").focus()
+        await pilot.press("1", "0")
+        await wait_until(pilot, lambda: "Sum 100 ✓" in _sum(form), "the sum of 100")
+        await pilot.press("enter")
+        # services: freight and installation, 36 months of warranty
+        await focus_on(pilot, form_app, form, "needs_freight")
+        await pilot.press("space", "tab", "tab", "space", "tab", *"36", "enter")
+        await focus_on(pilot, form_app, form, "req-description")  # the lines come next
+        for line in LINES:
+            await type_line(pilot, form_app, form, *line)
+        assert [x.unspsc for x in form.lines] == [code for *_, code in LINES]
+        # every active holder of lot 2 is listed and invited; CONS-B is left out with a reason
+        invitations = form.query_one(InvitationList)
+        assert [h.code for h in invitations.holders] == ["CONS-A", "CONS-B", "CONS-C"]
+        assert invitations.invited == ("CONS-A", "CONS-B", "CONS-C")
+        invitations.focus()
+        await pilot.press("down", "space")
+        await wait_until(pilot, lambda: isinstance(form_app.screen, LeaveOutDialog), "why")
+        await pilot.press("enter")  # no reason: refused
+        await settle(pilot, form_app)
+        assert isinstance(form_app.screen, LeaveOutDialog)
+        await pilot.press(*"no service desk in Bangladesh", "enter")
+        await wait_until(pilot, lambda: form_app.screen is form, "the form again")
+        assert invitations.left_out == (("CONS-B", "no service desk in Bangladesh"),)
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot, lambda: isinstance(form_app.screen, CompetitionDetailScreen), "the detail"
+        )
+        await settle(pilot, form_app)
+        opened = form_app.screen.record_id
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(form_app.screen, CompetitionsScreen), "list")
+
+    with engine.connect() as conn:
+        comp = conn.execute(select(MiniCompetition.__table__)).one()
+        lines = conn.execute(
+            select(RequirementLine.__table__)
+            .where(RequirementLine.competition_id == comp.id)
+            .order_by(RequirementLine.line_no)
+        ).all()
+        criteria = dict(
+            conn.execute(
+                select(CompetitionCriterion.criterion, CompetitionCriterion.weight).where(
+                    CompetitionCriterion.competition_id == comp.id
+                )
+            ).all()
+        )
+        invited = {
+            code: (row_invited, reason)
+            for code, row_invited, reason in conn.execute(
+                select(Consolidator.code, Invitation.invited, Invitation.exclusion_reason)
+                .join(Consolidator, Consolidator.id == Invitation.consolidator_id)
+                .where(Invitation.competition_id == comp.id)
+            )
+        }
+        actions = conn.execute(
+            select(AuditEvent.action).where(
+                AuditEvent.entity == "competition", AuditEvent.entity_id == comp.id
+            )
+        ).all()
+    assert opened == comp.id  # the new competition opened in its detail
+    assert comp.reference == "UNDP-MC-2026-001" and comp.status == "draft"
+    assert comp.title == "Laptops and monitors for Dhaka" and comp.destination_country == "BD"
+    deadline = comp.deadline.replace(tzinfo=comp.deadline.tzinfo or timezone.utc)
+    assert deadline == datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)  # +14 at 12:00 UTC
+    assert comp.fx_rate_date == date(2026, 11, 24)  # the deadline's day
+    assert comp.evaluation_method == "weighted"
+    assert criteria == {
+        "price": 60,
+        "delivery_time": 10,
+        "warranty": 10,
+        "sustainability": 10,
+        "past_performance": 10,
+    }
+    assert comp.needs_freight and comp.needs_installation and not comp.needs_export_licensing
+    assert comp.warranty_months == 36
+    assert [(x.description, x.specification, x.quantity, x.unit, x.unspsc) for x in lines] == [
+        (d, s, Decimal(q), "each", code) for d, s, q, code in LINES
+    ]
+    assert invited == {
+        "CONS-A": (True, None),
+        "CONS-B": (False, "no service desk in Bangladesh"),
+        "CONS-C": (True, None),
+    }
+    assert [a for (a,) in actions] == ["create"]
+
+
+async def test_R3_a_code_outside_the_lot_is_shown_under_the_lines_and_nothing_saved(
+    form_app, engine
+):
+    async with form_app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(pilot, form_app)
+        await type_header(pilot, form_app, form, method="lowest")
+        assert not form.query_one("#weights-field").display
+        await type_line(pilot, form_app, form, *LINES[0])
+        await type_line(pilot, form_app, form, "Colour printer", "A4", "2", "43212105")  # lot 4
+        messages = form.query_one("#lines-messages")
+        await wait_until(pilot, lambda: "R3" in str(messages.render()), "the R3 message")
+        assert "line 2: UNSPSC 43212105 is outside the scope of lot 2" in str(messages.render())
+        assert str(form.query_one("#requirement-lines").get_row_at(1)[0]).startswith("!")
+        await pilot.press("ctrl+s")
+        await settle(pilot, form_app)
+        assert form_app.screen is form  # not saved: the form stays
+        # the line is corrected in the table: enter edits it, the message goes
+        form.query_one("#requirement-lines").focus()
+        await pilot.press("down", "enter")
+        await focus_on(pilot, form_app, form, "req-description")
+        form.query_one("#req-unspsc").focus()
+        await pilot.press("ctrl+a", "ctrl+k", *"43211507")
+        await settle(pilot, form_app)
+        form.query_one("#req-unspsc", ChoiceInput).hide_choices()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: form.lines[1].unspsc == "43211507", "the change")
+        assert "R3" not in str(messages.render())
+    assert count(engine, MiniCompetition) == 0
+
+
+async def test_a_deadline_the_service_refuses_is_shown_under_the_deadline(form_app, engine):
+    """R4: the deadline must be after now; the service says so, the form shows it under the
+    field and stays."""
+    async with form_app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(pilot, form_app)
+        await type_header(pilot, form_app, form, deadline="-1", method="lowest")
+        await type_line(pilot, form_app, form, *LINES[0])
+        await pilot.press("ctrl+s")
+        field = form.query_one("#deadline-field", FormField)
+        await wait_until(pilot, lambda: any("R4" in m for m in field.messages), "R4")
+        assert form_app.screen is form
+        # changing the deadline takes the refusal's message away
+        form.query_one("#deadline").focus()
+        await pilot.press("ctrl+a", "ctrl+k", *"+10")
+        await wait_until(pilot, lambda: not field.messages, "the message gone")
+    assert count(engine, MiniCompetition) == 0
+
+
+async def test_R17_a_suspended_holder_is_listed_as_excluded_and_cannot_be_invited(form_app, engine):
+    from sqlalchemy import update
+
+    with engine.begin() as conn:
+        conn.execute(
+            update(Consolidator)
+            .where(Consolidator.code == "CONS-C")
+            .values(
+                eligibility="suspended",
+                eligibility_since=date(2026, 10, 1),
+                eligibility_reason="unpaid penalties",
+            )
+        )
+    async with form_app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, form_app)
+        await type_header(pilot, form_app, form, method="lowest")
+        await type_line(pilot, form_app, form, *LINES[0])
+        invitations = form.query_one(InvitationList)
+        assert invitations.invited == ("CONS-A", "CONS-B")
+        state = str(invitations.get_row_at(2)[3])
+        assert state == "excluded: suspended since 2026-10-01 (unpaid penalties)"
+        invitations.focus()
+        await pilot.press("down", "down", "space")  # refused: it stays excluded
+        await settle(pilot, form_app)
+        assert form_app.screen is form and invitations.invited == ("CONS-A", "CONS-B")
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot, lambda: isinstance(form_app.screen, CompetitionDetailScreen), "the detail"
+        )
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Consolidator.code, Invitation.invited, Invitation.exclusion_reason)
+            .join(Consolidator, Consolidator.id == Invitation.consolidator_id)
+            .order_by(Consolidator.code)
+        ).all()
+    assert [(code, invited) for code, invited, _ in rows] == [
+        ("CONS-A", True),
+        ("CONS-B", True),
+        ("CONS-C", False),
+    ]
+    assert "suspended since 2026-10-01" in rows[2][2]
+
+
+async def test_required_fields_are_named_when_saving_an_empty_form(form_app, engine):
+    async with form_app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, form_app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, form_app)
+        assert form.query_one("#lot-field", FormField).messages == ("Lot: required",)
+        assert "Title: required" in form.query_one("#title-field", FormField).messages
+        assert "Deadline" in form.query_one("#deadline-field", FormField).messages[0]
+        assert "at least one requirement line" in str(form.query_one("#lines-messages").render())
+        assert form_app.focused is form.query_one("#lot")
+    assert count(engine, MiniCompetition) == 0
+
+
+async def test_esc_on_a_changed_form_asks_before_discarding(form_app, engine):
+    async with form_app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, form_app)
+        await pilot.press("2", "enter")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(form_app.screen, YesNoDialog), "the question")
+        assert "Discard this competition?" in str(
+            form_app.screen.query_one("#yes-no-title").render()
+        )
+        await pilot.press("n")
+        await wait_until(pilot, lambda: form_app.screen is form, "the form again")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(form_app.screen, YesNoDialog), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(form_app.screen, CompetitionsScreen), "list")
+        # an untouched form goes without asking
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(form_app.screen, CompetitionFormScreen), "form")
+        await wait_until(pilot, lambda: form_app.screen.context is not None, "its choices")
+        await settle(pilot, form_app)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(form_app.screen, CompetitionsScreen), "list")
+    assert count(engine, MiniCompetition) == 0
+
+
+async def test_a_draft_opens_in_the_form_and_saves_changed(form_app, engine):
+    from lta_tui.config import RulesConfig
+    from lta_tui.services.competitions import (
+        CompetitionInput,
+        RequirementInput,
+        save_competition,
+    )
+    from lta_tui.services.orders import Actor
+
+    draft = save_competition(
+        engine,
+        CompetitionInput(
+            agency="UNDP",
+            lot=2,
+            title="Tablets for the field",
+            destination_country="KE",
+            deadline=datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc),
+            fx_rate_date=date(2026, 11, 27),
+            evaluation_method="lowest_price",
+            weights=(),
+            lines=(RequirementInput("Rugged tablet", "43211509", Decimal(25)),),
+            left_out=(("CONS-C", "no presence in Kenya"),),
+        ),
+        Actor("Ana Ruiz", "UNDP", "focal_point"),
+        RulesConfig(),
+        now=datetime(2026, 11, 10, tzinfo=timezone.utc),
+    )
+    async with form_app.run_test(size=(100, 40)) as pilot:
+        await loaded(pilot, form_app)
+        form_app.push_screen(CompetitionFormScreen(competition_id=draft.id))
+        await wait_until(pilot, lambda: isinstance(form_app.screen, CompetitionFormScreen), "form")
+        form = form_app.screen
+        await wait_until(pilot, lambda: form.context is not None and form.lines, "the draft")
+        await settle(pilot, form_app)
+        assert form.sub_title == f"Edit {draft.reference} (draft)"
+        assert form.query_one("#deadline_time").value == "15:00"
+        assert form.query_one("#fx_rate_date").value == "2026-11-27"
+        assert form.query_one(InvitationList).left_out == (("CONS-C", "no presence in Kenya"),)
+        assert not form.changed
+        form.query_one("#title").focus()
+        await pilot.press("end", *" and Uganda")
+        assert form.changed
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: form_app.screen is not form, "the save")
+        assert not isinstance(form_app.screen, CompetitionDetailScreen)  # back where it was
+    with engine.connect() as conn:
+        title, version = conn.execute(
+            select(MiniCompetition.title, MiniCompetition.version).where(
+                MiniCompetition.id == draft.id
+            )
+        ).one()
+    assert title == "Tablets for the field and Uganda" and version == draft.version + 1
+
+
+async def test_the_palette_of_competitions_offers_a_new_competition(form_app):
+    async with form_app.run_test(size=(100, 40)) as pilot:
+        await loaded(pilot, form_app)
+        await pilot.press("2")
+        await wait_until(pilot, lambda: isinstance(form_app.screen, CompetitionsScreen), "list")
+        await settle(pilot, form_app)
+        titles = [c.title for c in form_app.get_system_commands(form_app.screen)]
+        assert "New competition" in titles
+
+
+def _sum(form) -> str:
+    return str(form.query_one("#weights-sum").render())

@@ -271,25 +271,41 @@ class LtaApp(App[str]):
         from lta_tui.tui.commands import palette_commands
 
         yield from palette_commands(self, screen)
-        if self._offers_new_order(screen):
-            yield SystemCommand(
-                "New order", "Type a new order (key n on Orders)", self.action_new_order
-            )
+        for title, help_text, action, form in _NEW_RECORDS:
+            if self._offers_new(screen, action, form):
+                yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
         yield from super().get_system_commands(screen)
 
-    def _offers_new_order(self, screen: Screen) -> bool:
-        """The palette's "New order" where no key of the screen already offers it."""
-        from lta_tui.tui.screens.order_form import OrderFormScreen
-
-        if self.database_problem is not None or isinstance(screen, OrderFormScreen):
+    def _offers_new(self, screen: Screen, action: str, form: str) -> bool:
+        """The palette's "New …" where no key of the screen already offers it and its form is
+        not the screen itself."""
+        if self.database_problem is not None or type(screen).__name__ == form:
             return False
-        return not any(b.binding.action == "new_order" for b in screen.active_bindings.values())
+        return not any(b.binding.action == action for b in screen.active_bindings.values())
 
     def action_new_order(self) -> None:
         """The order form over the current screen; after saving, back there."""
         from lta_tui.tui.screens.order_form import OrderFormScreen
 
         self.push_screen(OrderFormScreen())
+
+    def action_new_competition(self) -> None:
+        """The competition form over the current screen; saving opens the new competition."""
+        from lta_tui.tui.screens.competition_form import CompetitionFormScreen
+
+        self.push_screen(CompetitionFormScreen())
+
+
+#: The palette's "New …" commands: (title, help, app action, class name of the form screen).
+_NEW_RECORDS = (
+    ("New order", "Type a new order (key n on Orders)", "new_order", "OrderFormScreen"),
+    (
+        "New competition",
+        "Start a mini-competition (key n on Competitions)",
+        "new_competition",
+        "CompetitionFormScreen",
+    ),
+)
 
 
 def _reason(error: BaseException) -> str:

@@ -400,7 +400,19 @@ async def test_the_palette_of_competitions_offers_a_new_competition(form_app):
         await wait_until(pilot, lambda: isinstance(form_app.screen, CompetitionsScreen), "list")
         await settle(pilot, form_app)
         titles = [c.title for c in form_app.get_system_commands(form_app.screen)]
-        assert "New competition" in titles
+        assert titles.count("New competition") == 1  # the screen's own key, listed once
+
+
+async def test_the_palette_offers_a_new_competition_from_any_section(form_app):
+    async with form_app.run_test(size=(100, 40)) as pilot:
+        await loaded(pilot, form_app)
+        titles = [c.title for c in form_app.get_system_commands(form_app.screen)]
+        assert "New competition" in titles  # the dashboard
+        form_app.action_new_competition()
+        await wait_until(pilot, lambda: isinstance(form_app.screen, CompetitionFormScreen), "form")
+        await settle(pilot, form_app)  # its context loaded: nothing left to update on exit
+        titles = [c.title for c in form_app.get_system_commands(form_app.screen)]
+        assert "New competition" not in titles  # not over its own form
 
 
 def _sum(form) -> str:

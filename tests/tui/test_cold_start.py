@@ -25,6 +25,7 @@ SCRIPT = textwrap.dedent(
         async with app.run_test() as pilot:
             await pilot.pause()
             await app.workers.wait_for_complete()
+            await pilot.pause()  # let the header take the titles before the app exits
         print("after:", "sqlalchemy" in sys.modules)
 
     asyncio.run(main())

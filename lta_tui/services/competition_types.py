@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from lta_tui.domain.rules._render import moment
+from lta_tui.services.conflicts import Conflict
 from lta_tui.services.order_types import (
     AgencyChoice,
     CountryChoice,
@@ -78,16 +78,12 @@ class AwardResult:
     order: SavedOrder  # a draft, to be issued through the order service
 
 
-class CompetitionConflict(Exception):
+class CompetitionConflict(Conflict):
     """The competition changed since it was loaded: nothing was saved."""
 
     def __init__(self, reference: str, who: str, at: datetime | None) -> None:
-        self.reference, self.who, self.at = reference, who, at
-        when = f" at {moment(at)}" if at is not None else ""
-        super().__init__(
-            f"{reference} was changed by {who}{when} since you opened it: nothing was saved;"
-            " reload it"
-        )
+        self.reference = reference
+        super().__init__(reference, who, at)
 
 
 # --- choices of the competition form ------------------------------------------------------

@@ -9,9 +9,9 @@ from decimal import Decimal
 from lta_tui.config import Config
 from lta_tui.domain.fx import Rate
 from lta_tui.domain.rules import Finding
-from lta_tui.domain.rules._render import moment
 from lta_tui.domain.rules.findings import Severity
 from lta_tui.services.browse_sub_ltas import CatalogueRow
+from lta_tui.services.conflicts import Conflict
 
 
 @dataclass(frozen=True)
@@ -87,15 +87,12 @@ class OrderCheck:
         return [f for f in self.findings if f.field == name]
 
 
-class OrderConflict(Exception):
+class OrderConflict(Conflict):
     """The order changed since it was loaded: nothing was saved."""
 
     def __init__(self, po_number: str, who: str, at: datetime) -> None:
-        self.po_number, self.who, self.at = po_number, who, at
-        super().__init__(
-            f"{po_number} was changed by {who} at {moment(at)} since you opened it:"
-            " nothing was saved; reload it"
-        )
+        self.po_number = po_number
+        super().__init__(po_number, who, at)
 
 
 class NeedsAcknowledgement(Exception):

@@ -3,7 +3,7 @@ record a delivery, cancel with a reason, rate the delivered order.
 
 The form modals check what they can themselves (a date, a quantity, a score), then run the
 order service through the `submit` function the detail screen gives them, in a thread worker.
-A refusal (`Refused`, `OrderConflict`, ...) keeps the modal open with each message under the
+A refusal (`Refused`, a version `Conflict`, ...) keeps the modal open with each message under the
 field it names, or at the bottom; nothing is half-done. On success the modal is dismissed with
 what `submit` returned.
 """
@@ -178,7 +178,8 @@ class ActionForm(ModalScreen[Any]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="order-action")
     def _run(self, value: Any) -> None:
         from lta_tui.domain.rules import Refused
-        from lta_tui.services.orders import NeedsAcknowledgement, OrderConflict
+        from lta_tui.services.conflicts import Conflict
+        from lta_tui.services.orders import NeedsAcknowledgement
 
         try:
             result = self.submit(value)
@@ -186,7 +187,7 @@ class ActionForm(ModalScreen[Any]):
             self.post_message(self.Failed([(f.field, f.message) for f in refused.findings]))
         except NeedsAcknowledgement as needs:
             self.post_message(self.Failed([(w.field, w.message) for w in needs.warnings]))
-        except (OrderConflict, ValueError, LookupError) as error:
+        except (Conflict, ValueError, LookupError) as error:
             self.post_message(self.Failed([(None, str(error))]))
         except Exception as error:  # never a traceback: say what failed
             self.post_message(self.Failed([(None, f"{error.__class__.__name__}: {error}")]))

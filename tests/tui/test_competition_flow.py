@@ -32,9 +32,9 @@ from lta_tui.tui.screens.competition_detail import CompetitionDetailScreen
 from lta_tui.tui.screens.offer_form import OfferFormScreen
 from lta_tui.tui.screens.order_actions import ChangeView, ConfirmAction
 from tests.order_setup import add_rate
+from tests.tui.competition_steps import open_form, type_header, type_line, type_weights
 from tests.tui.steps import settle, wait_until
 from tests.tui.test_competition_actions import Clock, keys_shown
-from tests.tui.test_competition_form import open_form, type_header, type_line, type_weights
 
 D = Decimal
 UTC = timezone.utc

@@ -294,10 +294,10 @@ def export_competition_command(
 
     cfg = load()
     from lta_tui.domain.rules import check_permission
-    from lta_tui.services.browse_competitions import competition_detail
     from lta_tui.services.competition_documents import (
         CompetitionNotFound,
         UnknownExport,
+        competition_agency,
         competition_id,
         default_filename,
         export,
@@ -311,7 +311,7 @@ def export_competition_command(
         chosen = format_of(out, fmt) if out is not None else (fmt or "md")
         with engine.connect() as conn:
             comp = competition_id(conn, reference)
-            owner = competition_detail(conn, comp, now).agency
+            owner = competition_agency(conn, comp)
             user = cfg.user
             refused = check_permission(user.role, user.agency, "read", owner)  # R26
             if refused:

@@ -17,11 +17,14 @@ from sqlalchemy import Engine, select, update
 
 from lta_tui.config import RulesConfig
 from lta_tui.services.competitions import (
+    AwardResult,
     CompetitionInput,
     OfferInput,
     RequirementInput,
     SavedCompetition,
+    award_competition,
     issue_competition,
+    open_offers,
     record_offer,
     save_competition,
 )
@@ -133,6 +136,21 @@ def with_offers(engine: Engine, codes=("CONS-A", "CONS-B", "CONS-C"), **changes)
     return saved
 
 
+def opened(engine: Engine, codes=("CONS-A", "CONS-B", "CONS-C"), **changes) -> SavedCompetition:
+    """`with_offers`, then the opening after the deadline."""
+    saved = with_offers(engine, codes, **changes)
+    return open_offers(engine, saved.id, ANA, now=AFTER, expected_version=saved.version)
+
+
+def awarded(engine: Engine, code: str = "CONS-A", **changes) -> AwardResult:
+    """`opened`, then the award to `code` (rank 1 for CONS-A) with its draft order."""
+    saved = opened(engine, **changes)
+    return award_competition(
+        engine, saved.id, code, ANA, RULES, now=AFTER, expected_version=saved.version,
+        acknowledged=("R9",),
+    )  # fmt: skip
+
+
 def events(engine: Engine, competition_id: int) -> list[tuple]:
     """(action, who, before, after) of the competition's audit events, oldest first."""
     with engine.connect() as conn:
@@ -174,4 +192,14 @@ def suspend(engine: Engine, code: str, since=date(2026, 10, 1), reason="audit fi
             update(Consolidator)
             .where(Consolidator.code == code)
             .values(eligibility="suspended", eligibility_since=since, eligibility_reason=reason)
+        )
+
+
+def reinstate(engine: Engine, code: str) -> None:
+    """The suspension of `code` lifted."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(Consolidator)
+            .where(Consolidator.code == code)
+            .values(eligibility="eligible", eligibility_since=None, eligibility_reason=None)
         )

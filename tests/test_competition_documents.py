@@ -22,6 +22,7 @@ from lta_tui.services.competition_compare import comparison
 from lta_tui.services.competition_documents import (
     CompetitionNotFound,
     UnknownExport,
+    competition_agency,
     competition_id,
     default_filename,
     evidence_pack,
@@ -205,10 +206,12 @@ def test_request_for_quotation_never_holds_a_price(engine):
         "- the price of Transportation/freight to destination",
         "- the price of Warranty support (36 months), if charged separately",
         "- the delivery time in days to the destination",
-        "| CONS-A | Consolidator A |",
+        "3 holders of lot 2 are invited to make an offer.",
     ):
         assert expected in text, expected
-    assert "CONS-D" not in text  # left out: not sent the request
+    # no holder learns who it competes with (a bid-rigging risk): no code, no name
+    for code in ("CONS-A", "CONS-B", "CONS-C", "CONS-D", "Consolidator A"):
+        assert code not in text, code
 
 
 def test_lowest_price_rfq_states_its_simpler_formula(engine):
@@ -386,6 +389,9 @@ def test_command_line_helpers_find_the_competition_and_the_format(engine):
         assert competition_id(conn, " undp-mc-2026-001 ") == comp_id
         with pytest.raises(CompetitionNotFound):
             competition_id(conn, "UNDP-MC-2026-999")
+        assert competition_agency(conn, comp_id) == "UNDP"  # R26 of the command line
+        with pytest.raises(CompetitionNotFound):
+            competition_agency(conn, comp_id + 1)
     assert format_of("pack.MD") == "md" and format_of("p.xlsx") == "xlsx"
     assert format_of("pack.txt", "md") == "md"
     with pytest.raises(UnknownExport):

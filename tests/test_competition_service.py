@@ -61,7 +61,9 @@ from tests.competition_setup import (
     draft,
     events,
     issued,
+    opened,
     raw_events,
+    reinstate,
     suspend,
     with_offers,
 )
@@ -80,11 +82,6 @@ def refused(call, *args, **kw) -> Refused:
 
 def rules_of(err: Refused) -> list[str]:
     return [f.rule for f in err.findings]
-
-
-def opened(engine, codes=("CONS-A", "CONS-B", "CONS-C"), **changes):
-    saved = with_offers(engine, codes, **changes)
-    return open_offers(engine, saved.id, ANA, now=AFTER, expected_version=saved.version)
 
 
 def offers_of(engine, competition_id: int) -> dict[str, dict]:
@@ -350,11 +347,27 @@ def test_r2_a_holder_left_out_needs_a_reason(engine):
     assert "Delivers only to Europe" in str(err)
 
 
+def invitations_of(engine, competition_id: int) -> dict[str, str | None]:
+    """consolidator → None when invited, else the reason it is left out."""
+    with engine.connect() as conn:
+        return {
+            code: None if invited else reason
+            for code, invited, reason in conn.execute(
+                select(Consolidator.code, Invitation.invited, Invitation.exclusion_reason)
+                .join(Consolidator, Consolidator.id == Invitation.consolidator_id)
+                .where(Invitation.competition_id == competition_id)
+            )
+        }
+
+
 def test_r17_a_suspended_holder_is_left_out_and_cannot_offer_or_be_awarded(engine):
     suspend(engine, "CONS-C")
     saved = draft(engine)
+    assert invitations_of(engine, saved.id)["CONS-C"] == (
+        "R17: suspended since 2026-10-01 (audit findings)"
+    )
     comp = load_competition_input(engine, saved.id)[0]
-    assert comp.left_out == (("CONS-C", "suspended since 2026-10-01 (audit findings)"),)
+    assert comp.left_out == ()  # the form's left-out holders are the user's (R2) only
     saved = issue_competition(engine, saved.id, ANA, RULES, now=CREATED, expected_version=1)
     err = refused(
         record_offer, engine, saved.id, OFFERS["CONS-C"], ANA, RULES, now=BEFORE,
@@ -375,6 +388,33 @@ def test_r17_award_to_a_suspended_consolidator_is_refused(engine):
     )  # fmt: skip
     assert rules_of(err) == ["R17"]
     assert count(engine, Award) == 0 and count(engine, Order) == 0
+
+
+def test_r1_r17_the_issue_invites_a_holder_whose_suspension_was_lifted(engine):
+    suspend(engine, "CONS-B")
+    saved = draft(engine)
+    assert invitations_of(engine, saved.id)["CONS-B"].startswith("R17: suspended since")
+    reinstate(engine, "CONS-B")
+    issue_competition(engine, saved.id, ANA, RULES, now=CREATED, expected_version=1)
+    assert invitations_of(engine, saved.id) == {"CONS-A": None, "CONS-B": None, "CONS-C": None}
+    after = events(engine, saved.id)[-1][3]
+    assert after["invited"] == ["CONS-A", "CONS-B", "CONS-C"] and after["left_out"] == {}
+
+
+def test_r17_a_holder_suspended_after_the_draft_is_left_out_at_the_issue(engine):
+    saved = draft(engine, left_out=(("CONS-A", "Delivers only to Europe"),))
+    suspend(engine, "CONS-C")
+    issue_competition(engine, saved.id, ANA, RULES, now=CREATED, expected_version=1)
+    assert invitations_of(engine, saved.id) == {
+        "CONS-A": "Delivers only to Europe",  # the user's reason stays (R2)
+        "CONS-B": None,
+        "CONS-C": "R17: suspended since 2026-10-01 (audit findings)",
+    }
+
+
+def test_a_reason_cannot_pass_for_an_automatic_exclusion(engine):
+    err = refused(draft, engine, left_out=(("CONS-B", "R17: my own words"),))
+    assert err.findings[0].field == "exclusions.CONS-B" and "R17:" in str(err)
 
 
 # --- R3, R4, R7, R18, R19: the draft ------------------------------------------------------------
@@ -423,9 +463,26 @@ def test_r7_weights_sum_to_100_and_are_fixed_once_issued(engine):
         save_competition, engine, changed, ANA, RULES, now=CREATED, competition_id=saved.id,
         expected_version=saved.version,
     )  # fmt: skip
-    assert "R7" in rules_of(err) and "fixed since the competition was issued" in str(err)
+    # R7: the weights stay as issued, since only a draft is edited
+    assert str(err) == "UNDP-MC-2026-001 is open: only a draft can be edited"
+    assert load_competition_input(engine, saved.id)[0].weights == competition().weights
     lowest = draft(engine, evaluation_method="lowest_price", weights=())
     assert lowest.status == "draft"
+
+
+def test_r3_and_r19_are_checked_again_at_the_issue(engine):
+    from lta_tui.store.models import MiniCompetition, RequirementLine
+
+    saved = draft(engine)
+    with engine.begin() as conn:  # a draft stored by an import or an older version
+        conn.execute(
+            update(RequirementLine).where(RequirementLine.line_no == 2).values(unspsc="43212105")
+        )
+        conn.execute(update(MiniCompetition).values(destination_country="XX"))
+    err = refused(issue_competition, engine, saved.id, ANA, RULES, now=CREATED, expected_version=1)
+    assert sorted(rules_of(err)) == ["R19", "R3"]
+    assert "outside the scope of lot 2" in str(err)
+    assert competition_row(engine, saved.id).status == "draft"
 
 
 def test_r18_and_r19_quantities_and_the_destination(engine):
@@ -737,6 +794,35 @@ def test_r10_an_award_to_other_than_rank_1_needs_a_justification(engine):
     result = award_competition(
         engine, saved.id, "CONS-A", ANA, RULES, now=AFTER, expected_version=saved.version
     )
+    assert result.competition.status == "awarded"
+
+
+def test_r10_an_offer_expired_before_the_award_needs_an_acknowledgement(engine):
+    saved = opened(engine)
+    late = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)  # CONS-A's offer is valid until 2027-01-31
+    with pytest.raises(NeedsAcknowledgement) as ack:
+        award_competition(
+            engine, saved.id, "CONS-A", ANA, RULES, now=late, expected_version=saved.version
+        )
+    (warning,) = ack.value.warnings
+    assert warning.rule == "R10" and "valid until 2027-01-31" in warning.message
+    assert count(engine, Award) == 0 and count(engine, Order) == 0
+    assert competition_row(engine, saved.id).status == "opened"
+    result = award_competition(
+        engine, saved.id, "CONS-A", ANA, RULES, now=late, expected_version=saved.version,
+        acknowledged=("R10",),
+    )  # fmt: skip
+    assert result.competition.status == "awarded"
+    assert "valid until 2027-01-31" in events(engine, saved.id)[-1][3]["acknowledged"][0]
+
+
+def test_r10_an_offer_still_valid_on_the_award_day_needs_no_acknowledgement(engine):
+    saved = opened(engine)
+    on_its_last_day = datetime(2027, 1, 31, 16, 0, tzinfo=UTC)
+    result = award_competition(
+        engine, saved.id, "CONS-A", ANA, RULES, now=on_its_last_day,
+        expected_version=saved.version,
+    )  # fmt: skip
     assert result.competition.status == "awarded"
 
 

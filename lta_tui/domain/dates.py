@@ -1,9 +1,10 @@
-"""Date shorthand of the forms (DESIGN.md §4): `t`/`today`, `+5`, `-10` (days), ISO dates."""
+"""Date shorthand of the forms (DESIGN.md §4): `t`/`today`, `+5`, `-10` (days), ISO dates; and
+the one reading of a time without a timezone (UTC)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 _RELATIVE = re.compile(r"^([+-])\s*(\d{1,6})$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -33,3 +34,8 @@ def parse_day(text: str, today: date) -> date:
         except ValueError:
             raise DateError(f"{typed!r} is not a day of the calendar") from None
     raise DateError(f"{typed!r} is not a date: use t, +5, -10 or YYYY-MM-DD")
+
+
+def aware(moment: datetime) -> datetime:
+    """`moment` with a timezone: a naive time is taken as UTC (how the database stores times)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

@@ -40,6 +40,12 @@ def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency.upper(), 2)
 
 
+def within_decimals(value: Decimal, digits: int) -> bool:
+    """True when `value` has no more than `digits` decimals (trailing zeros do not count)."""
+    exponent = value.normalize().as_tuple().exponent
+    return isinstance(exponent, int) and exponent >= -digits
+
+
 def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_units(currency))
 

@@ -26,18 +26,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from lta_tui.domain.dates import aware
 from lta_tui.domain.money import line_amount
-from lta_tui.domain.states import Criterion, EvaluationMethod
+from lta_tui.domain.states import CRITERIA, Criterion, EvaluationMethod
 
 #: The past-performance figure of a holder without any review in the period.
 NO_REVIEWS = Decimal("2.5")
 #: Reviews score from 1 to 4.
 BEST_REVIEW = Decimal(4)
 POINTS = Decimal("0.01")
-_ORDER = tuple(c.value for c in Criterion)
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,8 @@ class BidScore:
 
 
 def points(value: Decimal) -> Decimal:
-    """A criterion's points, rounded half up to 2 decimals."""
+    """A criterion's points, rounded half up to 2 decimals (also how a score and a review
+    average are shown)."""
     return value.quantize(POINTS, rounding=ROUND_HALF_UP)
 
 
@@ -99,12 +100,12 @@ def scoring_weights(method: str, weights: Mapping[str, int]) -> dict[str, int]:
     the competition's, in Criterion order."""
     if method not in {m.value for m in EvaluationMethod}:
         raise ValueError(f"unknown evaluation method {method!r}")
-    unknown = sorted(set(weights) - set(_ORDER))
+    unknown = sorted(set(weights) - set(CRITERIA))
     if unknown:
         raise ValueError(f"unknown criteria {', '.join(unknown)}")
     if method == EvaluationMethod.lowest_price or not weights:
         return {Criterion.price.value: 100}
-    return {c: weights[c] for c in _ORDER if c in weights}
+    return {c: weights[c] for c in CRITERIA if c in weights}
 
 
 def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
@@ -112,11 +113,6 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
     if denominator == 0:
         return Decimal(1) if numerator == 0 else Decimal(0)
     return numerator / denominator
-
-
-def _utc(moment: datetime) -> datetime:
-    """Naive datetimes are UTC; aware ones are compared in UTC."""
-    return moment if moment.tzinfo is None else moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def score_bids(method: str, weights: Mapping[str, int], bids: Sequence[Bid]) -> list[BidScore]:
@@ -152,7 +148,7 @@ def score_bids(method: str, weights: Mapping[str, int], bids: Sequence[Bid]) -> 
     totals = {i: sum((p for _, p in criteria), Decimal(0)) for i, criteria in scored.items()}
     order = sorted(
         totals,
-        key=lambda i: (-totals[i], bids[i].total_usd, _utc(bids[i].received_at), bids[i].key),
+        key=lambda i: (-totals[i], bids[i].total_usd, aware(bids[i].received_at), bids[i].key),
     )
     ranks = {i: rank for rank, i in enumerate(order, start=1)}
     return [

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import Enum
+
+from lta_tui.domain.dates import aware
+
+
+def label(value: str) -> str:
+    """A vocabulary value as a user reads it: `partially_delivered` → `partially delivered`."""
+    return value.replace("_", " ")
 
 
 class _Vocabulary(str, Enum):
@@ -12,7 +19,7 @@ class _Vocabulary(str, Enum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ")
+        return label(self.value)
 
 
 class CompetitionStatus(_Vocabulary):
@@ -27,15 +34,11 @@ class CompetitionStatus(_Vocabulary):
     cancelled = "cancelled"
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-
-
 def effective_status(status: str, deadline: datetime | None, now: datetime) -> str:
     """The status a user sees: an open competition whose deadline has passed reads closed
     (no one records the deadline passing). Naive times are UTC."""
     if status == CompetitionStatus.open.value and deadline is not None:
-        if _utc(now) > _utc(deadline):
+        if aware(now) > aware(deadline):
             return CompetitionStatus.closed.value
     return status
 
@@ -94,3 +97,36 @@ class Criterion(_Vocabulary):
 class Eligibility(_Vocabulary):
     eligible = "eligible"
     suspended = "suspended"
+
+
+#: ServiceCode values, in the order every screen and export lists services.
+SERVICE_CODES = tuple(s.value for s in ServiceCode)
+#: Criterion values, in the order every screen and export lists criteria.
+CRITERIA = tuple(c.value for c in Criterion)
+#: The service a competition may ask a price of without making it required.
+OPTIONAL_SERVICE = ServiceCode.warranty.value
+
+
+def service_order(code: str) -> int:
+    """Sort key of a service code: ServiceCode order, unknown codes last."""
+    return SERVICE_CODES.index(code) if code in SERVICE_CODES else len(SERVICE_CODES)
+
+
+def criterion_order(name: str) -> int:
+    """Sort key of a criterion: Criterion order, unknown names last."""
+    return CRITERIA.index(name) if name in CRITERIA else len(CRITERIA)
+
+
+def services_asked(
+    *, freight: bool, export_licensing: bool, installation: bool, warranty_months: int
+) -> tuple[str, ...]:
+    """The services a competition asks the offers about, in ServiceCode order: freight, export
+    licensing and installation by their flags (each needs a price), warranty when it asks for
+    warranty months (its price, `OPTIONAL_SERVICE`, only if charged separately)."""
+    asked = {
+        ServiceCode.freight.value: freight,
+        ServiceCode.export_licensing.value: export_licensing,
+        ServiceCode.installation_support.value: installation,
+        ServiceCode.warranty.value: warranty_months > 0,
+    }
+    return tuple(code for code in SERVICE_CODES if asked[code])

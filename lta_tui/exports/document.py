@@ -9,6 +9,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Union
 
+from lta_tui.domain.dates import aware
 from lta_tui.domain.money import format_amount, minor_units
 
 
@@ -60,9 +61,7 @@ class Document:
 
 def utc(moment: datetime) -> datetime:
     """`moment` in UTC (a naive time is taken as UTC already)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    return aware(moment).astimezone(timezone.utc)
 
 
 def cell_text(cell: Cell) -> str:

@@ -13,10 +13,13 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from lta_tui.domain.money import line_amount, round_money
+from lta_tui.domain.dates import aware
+from lta_tui.domain.money import round_money
 from lta_tui.domain.rules import may_reveal_prices
-from lta_tui.domain.states import ServiceCode, effective_status
+from lta_tui.domain.scoring import points
+from lta_tui.domain.states import effective_status, services_asked
 from lta_tui.services.browse import BrowseQuery, Page, sorted_page, text_condition
+from lta_tui.services.offer_prices import landed_totals
 from lta_tui.store.models import (
     Agency,
     Award,
@@ -26,11 +29,8 @@ from lta_tui.store.models import (
     Lot,
     MiniCompetition,
     Offer,
-    OfferLine,
-    OfferService,
     Order,
     RequirementLine,
-    ServiceType,
 )
 
 
@@ -217,14 +217,13 @@ class CompetitionDetail:
 
     @property
     def services_needed(self) -> tuple[str, ...]:
-        """The services the competition asks a price for (ServiceCode values, in that order)."""
-        needed = (
-            (ServiceCode.freight.value, self.needs_freight),
-            (ServiceCode.export_licensing.value, self.needs_export_licensing),
-            (ServiceCode.installation_support.value, self.needs_installation),
-            (ServiceCode.warranty.value, self.warranty_months > 0),
+        """The services the competition asks about (ServiceCode values, in that order)."""
+        return services_asked(
+            freight=self.needs_freight,
+            export_licensing=self.needs_export_licensing,
+            installation=self.needs_installation,
+            warranty_months=self.warranty_months,
         )
-        return tuple(code for code, asked in needed if asked)
 
 
 def competition_detail(
@@ -266,9 +265,7 @@ def competition_detail(
     ).first()
     if head is None:
         raise CompetitionNotFound(f"no competition with id {competition_id}")
-    now = now or datetime.now(timezone.utc)
-    if now.tzinfo is None:  # a naive time is UTC
-        now = now.replace(tzinfo=timezone.utc)
+    now = aware(now or datetime.now(timezone.utc))
     sealed = not may_reveal_prices(now, head.deadline, head.opened_at)
     lines = [
         RequirementView(*r)
@@ -304,9 +301,7 @@ def competition_detail(
     ]
     # R5: while sealed not one priced column or table is read
     priced = () if sealed else (Offer.total, Offer.total_usd, Offer.score, Offer.rank)
-    computed = {} if sealed else _offer_totals(conn, competition_id)
-    offers = []
-    for r in conn.execute(
+    rows = conn.execute(
         select(
             Offer.id,
             Consolidator.code,
@@ -323,16 +318,21 @@ def competition_detail(
         .join(Consolidator, Consolidator.id == Offer.consolidator_id)
         .where(Offer.competition_id == competition_id)
         .order_by(Offer.received_at, Offer.id)
-    ):
+    ).all()
+    # the total written at the opening is the one of record; older rows have none
+    computed = {} if sealed else landed_totals(
+        conn, competition_id, [r.id for r in rows if r.total is None]
+    )  # fmt: skip
+    offers = []
+    for r in rows:
         base = OfferView(*r[:9], total=None, hash_ok=r.hash_ok)
         if not sealed:
-            # the total written at the opening is the one of record; older rows have none
-            total = r.total if r.total is not None else computed.get(r.id, Decimal(0))
+            total = r.total if r.total is not None else computed[r.id]
             base = replace(
                 base,
                 total=round_money(total, r.currency),
                 total_usd=None if r.total_usd is None else round_money(r.total_usd, "USD"),
-                score=None if r.score is None else round_money(r.score, "USD"),  # 2 decimals
+                score=None if r.score is None else points(r.score),
                 rank=r.rank,
             )
         offers.append(base)
@@ -379,26 +379,3 @@ def competition_detail(
         award=award,
         orders=orders,
     )
-
-
-def _offer_totals(conn: Connection, competition_id: int) -> dict[int, Decimal]:
-    """Each opened offer's goods (quantity × unit price) plus services, in its currency."""
-    totals: dict[int, Decimal] = {}
-    goods = conn.execute(
-        select(Offer.id, Offer.currency, RequirementLine.quantity, OfferLine.unit_price)
-        .join(OfferLine, OfferLine.offer_id == Offer.id)
-        .join(RequirementLine, RequirementLine.id == OfferLine.requirement_line_id)
-        .where(Offer.competition_id == competition_id)
-    )
-    for offer_id, currency, quantity, unit_price in goods:
-        amount = line_amount(quantity, unit_price, currency)
-        totals[offer_id] = totals.get(offer_id, Decimal(0)) + amount
-    services = conn.execute(
-        select(Offer.id, OfferService.price)
-        .join(OfferService, OfferService.offer_id == Offer.id)
-        .join(ServiceType, ServiceType.id == OfferService.service_type_id)
-        .where(Offer.competition_id == competition_id)
-    )
-    for offer_id, price in services:
-        totals[offer_id] = totals.get(offer_id, Decimal(0)) + price
-    return totals

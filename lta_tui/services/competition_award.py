@@ -22,6 +22,7 @@ from lta_tui.domain.rules import (
     Refused,
     check_abnormally_low,
     check_award,
+    check_offer_still_valid,
     check_prices_unsealed,
     check_valid_offer_count,
 )
@@ -32,16 +33,15 @@ from lta_tui.services.competition_stored import (
     S,
     Stored,
     bump_version,
+    change_status,
     eligibilities,
-    ensure_allowed,
-    label,
-    load_for_change,
+    load_for_action,
     load_stored,
     record,
-    refuse,
     saved,
 )
 from lta_tui.services.competition_types import AwardResult, SavedCompetition
+from lta_tui.services.order_checks import refuse
 from lta_tui.services.order_types import Actor, LineInput, NeedsAcknowledgement, OrderInput
 from lta_tui.services.order_write import (
     aware,
@@ -73,20 +73,18 @@ def open_offers(
     consolidator, currency, total, late and hash check of every offer, and who opened when."""
     now = aware(now)
     with write_transaction(engine) as conn:
-        stored = load_for_change(conn, competition_id, expected_version)
-        ensure_allowed(actor, stored.agency)
-        if stored.status not in (S.open.value, S.closed.value):
-            raise refuse(
-                f"{stored.reference} is {label(stored.status)}: only an open competition whose"
-                " deadline has passed is opened"
-            )
+        stored = load_for_action(
+            conn, competition_id, expected_version, actor,
+            only=(S.open.value, S.closed.value),
+            needs="only an open competition whose deadline has passed is opened",
+        )  # fmt: skip
         found = check_prices_unsealed(now, stored.deadline, now)
         if found:
             raise Refused(found)
         abstract = []
         rows = []
         for offer in stored.offers:
-            total = landed(stored, offer)
+            total = landed(stored, offer).total
             ok = stored_hash(stored.reference, offer) == offer.content_hash
             rows.append({"b_id": offer.id, "b_total": total, "b_hash_ok": ok})
             abstract.append(
@@ -105,26 +103,11 @@ def open_offers(
                 .values(total=bindparam("b_total"), hash_ok=bindparam("b_hash_ok")),
                 rows,
             )
-        version = bump_version(
-            conn,
-            stored,
-            stored.version,
-            {"status": S.opened.value, "opened_at": now, "opened_by": actor.name},
-        )
-        record(
-            conn,
-            actor,
-            now,
-            stored.id,
-            "open",
-            {"status": stored.status},
-            {
-                "status": S.opened.value,
-                "opened_at": now,
-                "opened_by": actor.name,
-                "offers": abstract,
-            },
-        )
+        opened = {"opened_at": now, "opened_by": actor.name}
+        version = change_status(
+            conn, stored, S.opened.value, actor, now, "open",
+            values=opened, after={**opened, "offers": abstract},
+        )  # fmt: skip
         return saved(stored, version, S.opened.value)
 
 
@@ -143,13 +126,10 @@ def set_offer_compliance(
     reason (it then does not count). Only between the opening and the evaluation."""
     now = aware(now)
     with write_transaction(engine) as conn:
-        stored = load_for_change(conn, competition_id, expected_version)
-        ensure_allowed(actor, stored.agency)
-        if stored.status != S.opened.value:
-            raise refuse(
-                f"{stored.reference} is {label(stored.status)}: compliance is recorded between"
-                " the opening and the evaluation"
-            )
+        stored = load_for_action(
+            conn, competition_id, expected_version, actor, only=(S.opened.value,),
+            needs="compliance is recorded between the opening and the evaluation",
+        )  # fmt: skip
         offer = stored.offer_of(consolidator)
         if offer is None:
             raise refuse(f"{consolidator} made no offer in {stored.reference}", "consolidator")
@@ -207,13 +187,10 @@ def evaluate_competition(
     no valid offer it is refused (R10): declare the competition unsuccessful instead."""
     now = aware(now)
     with write_transaction(engine) as conn:
-        stored = load_for_change(conn, competition_id, expected_version)
-        ensure_allowed(actor, stored.agency)
-        if stored.status != S.opened.value:
-            raise refuse(
-                f"{stored.reference} is {label(stored.status)}: only an opened competition is"
-                " evaluated"
-            )
+        stored = load_for_action(
+            conn, competition_id, expected_version, actor, only=(S.opened.value,),
+            needs="only an opened competition is evaluated",
+        )  # fmt: skip
         version = _evaluate(conn, stored, actor, now)
         return saved(stored, version, S.evaluated.value)
 
@@ -263,21 +240,15 @@ def _evaluate(conn: Connection, stored: Stored, actor: Actor, now: datetime) -> 
         ),
         rows,
     )
-    version = bump_version(
+    return change_status(
         conn,
         stored,
-        stored.version,
-        {"status": S.evaluated.value, "evaluated_at": now, "evaluated_by": actor.name},
-    )
-    record(
-        conn,
+        S.evaluated.value,
         actor,
         now,
-        stored.id,
         "evaluate",
-        {"status": stored.status},
-        {
-            "status": S.evaluated.value,
+        values={"evaluated_at": now, "evaluated_by": actor.name},
+        after={
             "fx_rate_date": stored.fx_rate_date,
             "method": stored.evaluation_method,
             "weights": dict(stored.weights),
@@ -298,7 +269,6 @@ def _evaluate(conn: Connection, stored: Stored, actor: Actor, now: datetime) -> 
             ],
         },
     )
-    return version
 
 
 # --- the award -----------------------------------------------------------------------------------
@@ -320,8 +290,9 @@ def award_competition(
     """Award the offer of `consolidator` and create its order (a draft) through the order
     service, in one transaction. An opened competition is evaluated first (same transaction).
 
-    R10 (E): only a valid offer of this competition; other than rank 1 needs `justification`.
-    R17 (E): not to a suspended consolidator. R8 (W): fewer valid offers than
+    R10 (E): only a valid offer of this competition; other than rank 1 needs `justification`;
+    (W) an offer valid until before the award day must be acknowledged ("R10" in
+    `acknowledged`). R17 (E): not to a suspended consolidator. R8 (W): fewer valid offers than
     `rules.min_valid_offers` need `few_offers_justification` (stored on the competition;
     `NeedsAcknowledgement` without it, whatever `acknowledged` holds). R9 (W): an abnormally low
     valid offer must be acknowledged ("R9" in `acknowledged`). The order's own warnings (R15…)
@@ -331,17 +302,14 @@ def award_competition(
     now = aware(now)
     code = (consolidator or "").strip()
     with write_transaction(engine) as conn:
-        stored = load_for_change(conn, competition_id, expected_version)
-        ensure_allowed(actor, stored.agency)
-        version = stored.version
+        stored = load_for_action(
+            conn, competition_id, expected_version, actor,
+            only=(S.opened.value, S.evaluated.value),
+            needs="only an opened or evaluated competition is awarded",
+        )  # fmt: skip
         if stored.status == S.opened.value:
-            version = _evaluate(conn, stored, actor, now)
+            _evaluate(conn, stored, actor, now)
             stored = load_stored(conn, stored.id)
-        elif stored.status != S.evaluated.value:
-            raise refuse(
-                f"{stored.reference} is {label(stored.status)}: only an opened or evaluated"
-                " competition is awarded"
-            )
         offer = stored.offer_of(code)
         if offer is None:
             raise refuse(f"{code or 'nobody'} made no offer in {stored.reference}", "offer")
@@ -359,8 +327,10 @@ def award_competition(
         )
         totals = {o.consolidator: o.total_usd for o in ranked if o.total_usd is not None}
         r9 = check_abnormally_low(totals, rules.abnormally_low_pct, "USD")
+        expired = check_offer_still_valid(code, offer.valid_until, now.date())
+        acknowledging = r9 + expired
         # asked together with the order's own warnings below, in one acknowledgement
-        pending = r8 + pending_warnings(r9, acknowledged)
+        pending = r8 + pending_warnings(acknowledging, acknowledged)
         why = (justification or "").strip() or None
         assert offer.rank is not None
         award_id = conn.execute(
@@ -373,6 +343,10 @@ def award_competition(
                 justification=why,
             )
         ).inserted_primary_key[0]
+        values: dict[str, object] = {"status": S.awarded.value}
+        if few is not None:
+            values["justification"] = few
+        version = bump_version(conn, stored, stored.version, values)  # R14: an awarded one
         placed = _order_of(conn, stored, code, now)
         try:
             order = save_order_in(conn, placed, actor, rules, now=now, acknowledged=acknowledged)
@@ -380,10 +354,6 @@ def award_competition(
             raise NeedsAcknowledgement(pending + exc.warnings) from None
         if pending:
             raise NeedsAcknowledgement(pending)  # rolls the award and its order back
-        values: dict[str, object] = {"status": S.awarded.value}
-        if few is not None:
-            values["justification"] = few
-        version = bump_version(conn, stored, version, values)
         after: dict[str, object] = {
             "status": S.awarded.value,
             "award": award_id,
@@ -396,8 +366,8 @@ def award_competition(
             "total_usd": None if offer.total_usd is None else round_money(offer.total_usd, "USD"),
             "po_number": order.po_number,
         }
-        if r9:
-            after["acknowledged"] = [w.message for w in r9]
+        if acknowledging:
+            after["acknowledged"] = [w.message for w in acknowledging]
         record(conn, actor, now, stored.id, "award", {"status": S.evaluated.value}, after)
         return AwardResult(saved(stored, version, S.awarded.value), order)
 

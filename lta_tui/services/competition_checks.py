@@ -15,7 +15,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from lta_tui.domain.money import QUANTITY_DIGITS, SCALE_DIGITS, minor_units
+from lta_tui.domain.dates import aware
+from lta_tui.domain.money import QUANTITY_DIGITS, SCALE_DIGITS, minor_units, within_decimals
 from lta_tui.domain.offer_hash import OfferContent, offer_hash
 from lta_tui.domain.rules import (
     Finding,
@@ -33,41 +34,35 @@ from lta_tui.domain.rules import (
     holders_on,
 )
 from lta_tui.domain.rules._render import day, line_field, line_prefix, moment
-from lta_tui.domain.states import EvaluationMethod, ServiceCode
+from lta_tui.domain.states import (
+    OPTIONAL_SERVICE,
+    SERVICE_CODES,
+    EvaluationMethod,
+    label,
+    service_order,
+)
 from lta_tui.services.competition_stored import (
-    SERVICE_ORDER,
+    AUTOMATIC_EXCLUSION,
     Eligibility,
     S,
     Stored,
     StoredOffer,
     eligibilities,
-    label,
     lot_holdings,
-    rate_on,
     refield,
     refield_each,
-    service_order,
 )
 from lta_tui.services.competition_types import (
     CompetitionInput,
     OfferInput,
     RequirementInput,
 )
+from lta_tui.services.fx_rates import rate_on
 from lta_tui.services.order_checks import bad_input
 from lta_tui.services.order_types import Actor
 from lta_tui.store.models import Agency, Lot, Lta
 
 # --- invitations ---------------------------------------------------------------------------
-
-
-def suspension_reason(cons: Eligibility) -> str:
-    """The recorded reason a suspended holder is left out: `suspended since 2026-03-01 (…)`."""
-    text = label(cons.eligibility)
-    if cons.since:
-        text += f" since {day(cons.since)}"
-    if cons.reason and cons.reason.strip():
-        text += f" ({cons.reason.strip()})"
-    return text
 
 
 @dataclass(frozen=True)
@@ -85,17 +80,27 @@ def plan_invitations(
     on: date,
     left_out: Mapping[str, str],
 ) -> tuple[list[InvitationPlan], list[Finding]]:
-    """R1, R2, R17: every active holder of the lot on `on` is invited unless left out with a
-    reason; a suspended holder is left out with the reason of its suspension. Findings: a left-out
-    code that is no active holder (R1), a holder left out without a reason (R2, an error here:
-    the form asks for the reason)."""
+    """R1, R2, R17: every active holder of the lot on `on` is invited unless a user left it out
+    with a reason (`left_out`); a holder not eligible on `on` is left out automatically, with
+    its suspension as the reason (`Eligibility.exclusion_reason`). Findings: a left-out code
+    that is no active holder (R1), a holder left out without a reason (R2, an error here: the
+    form asks for the reason), a reason written as an automatic one."""
     found: list[Finding] = []
-    for code in left_out:
+    for code, reason in left_out.items():
         where = f"exclusions.{code}"
         if code not in cons:
             found.append(bad_input(f"unknown consolidator {code!r}", where))
             continue
         found.extend(refield(check_holder_active(holdings, code, lot, on), where))
+        if (reason or "").strip().startswith(AUTOMATIC_EXCLUSION.strip()):
+            found.append(
+                bad_input(
+                    f"the reason {code} is left out cannot begin with"
+                    f" {AUTOMATIC_EXCLUSION.strip()!r}, which marks the holders left out"
+                    " because they are suspended: say it in other words",
+                    where,
+                )
+            )
     plans = []
     invited: list[str] = []
     reasons: dict[str, str | None] = {}
@@ -107,7 +112,7 @@ def plan_invitations(
         reason = (left_out.get(code) or "").strip() or None
         if code in left_out or suspended:
             if reason is None and suspended:
-                reason = suspension_reason(holder)
+                reason = holder.exclusion_reason
             plans.append(InvitationPlan(holder.id, code, False, reason))
         else:
             plans.append(InvitationPlan(holder.id, code, True, None))
@@ -129,11 +134,6 @@ class DraftIds:
     lta_id: int | None = None
     lot_id: int | None = None
     invitations: list[InvitationPlan] = field(default_factory=list)
-
-
-def _digits_ok(value: Decimal, digits: int) -> bool:
-    exponent = value.normalize().as_tuple().exponent
-    return isinstance(exponent, int) and exponent >= -digits
 
 
 def check_draft(
@@ -197,17 +197,12 @@ def check_draft(
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         found.append(bad_input(f"criterion {', '.join(twice)} is given twice", "weights"))
-    fixed = None  # R7: once issued, the criteria and weights stay as they were
-    if existing is not None and existing.status != S.draft.value:
-        fixed = dict(existing.weights)
-    found += check_criteria(comp.evaluation_method, dict(comp.weights), fixed)
+    found += check_criteria(comp.evaluation_method, dict(comp.weights))
 
     if comp.deadline is None or not isinstance(comp.deadline, datetime):
         found.append(bad_input("a deadline is required", "deadline"))
     else:
-        deadline = (
-            comp.deadline if comp.deadline.tzinfo else comp.deadline.replace(tzinfo=now.tzinfo)
-        )
+        deadline = aware(comp.deadline)
         found += [f for f in check_response_time(now, deadline, min_working_days) if f.is_error]
     if not isinstance(comp.fx_rate_date, date):
         found.append(bad_input("the date of the exchange rates is required", "fx_rate_date"))
@@ -219,7 +214,7 @@ def check_draft(
         found.append(
             bad_input("warranty months must be a whole number, 0 or more", "warranty_months")
         )
-    found += _check_lines(comp.lines, comp.lot, lot.unspsc.split() if lot is not None else None)
+    found += check_lines(comp.lines, comp.lot, lot.unspsc.split() if lot is not None else None)
 
     if lot is not None:
         left_out: dict[str, str] = {}
@@ -238,9 +233,21 @@ def check_draft(
     return found, ids
 
 
-def _check_lines(
+def check_stored_draft(stored: Stored) -> list[Finding]:
+    """What the issue checks again of a stored draft (one written by an import, the demo or an
+    older version may hold what the form now refuses): R19 on the destination, R7 on the
+    criteria and weights, R3 and R18 on every requirement line."""
+    found = check_iso_codes(country=stored.destination_country, country_field="destination_country")
+    found += check_criteria(stored.evaluation_method, dict(stored.weights))
+    found += check_lines(stored.input.lines, stored.lot, stored.scope)
+    return found
+
+
+def check_lines(
     lines: Sequence[RequirementInput], lot: int, scope: Sequence[str] | None
 ) -> list[Finding]:
+    """R3 (UNSPSC within the lot's `scope`; None: the lot is unknown, not checked), R18 and the
+    shape of each requirement line; at least one line."""
     found: list[Finding] = []
     if not lines:
         found.append(bad_input("a competition needs at least one requirement line", "lines"))
@@ -272,7 +279,7 @@ def _check_lines(
             )
             continue
         found += check_quantity_and_price(quantity, Decimal(0), n)
-        if quantity.is_finite() and not _digits_ok(quantity, QUANTITY_DIGITS):
+        if quantity.is_finite() and not within_decimals(quantity, QUANTITY_DIGITS):
             found.append(
                 bad_input(
                     f"{where}quantity {quantity} has more than {QUANTITY_DIGITS} decimals",
@@ -347,8 +354,7 @@ def check_offer(conn: Connection, stored: Stored, offer: OfferInput, now: dateti
     received = offer.received_at
     if not isinstance(received, datetime):
         raise Refused([bad_input("the time the offer was received is required", "received_at")])
-    if received.tzinfo is None:
-        received = received.replace(tzinfo=now.tzinfo)
+    received = aware(received)
     if received > now:
         found.append(
             bad_input(
@@ -402,7 +408,7 @@ def check_offer(conn: Connection, stored: Stored, offer: OfferInput, now: dateti
             )
             continue
         found += check_quantity_and_price(line.quantity, price, n)
-        if price.is_finite() and not _digits_ok(price, SCALE_DIGITS):
+        if price.is_finite() and not within_decimals(price, SCALE_DIGITS):
             found.append(
                 bad_input(
                     f"line {n}: unit price {price} has more than {SCALE_DIGITS} decimals",
@@ -459,14 +465,14 @@ def _check_services(
 ) -> tuple[tuple[str, Decimal], ...]:
     """A price for each service the competition asks (warranty optional), none it does not ask,
     each not negative and in the currency's minor unit."""
-    needed = stored.needed_services
-    allowed = (*needed, ServiceCode.warranty.value)
+    needed = [code for code in stored.services_asked if code != OPTIONAL_SERVICE]
+    allowed = (*needed, OPTIONAL_SERVICE)
     seen: dict[str, Decimal] = {}
     for code, price in offer.services:
         where = f"services.{code}"
-        if code not in SERVICE_ORDER:
+        if code not in SERVICE_CODES:
             found.append(
-                bad_input(f"unknown service {code!r} (use {', '.join(SERVICE_ORDER)})", where)
+                bad_input(f"unknown service {code!r} (use {', '.join(SERVICE_CODES)})", where)
             )
             continue
         if code in seen:
@@ -480,7 +486,7 @@ def _check_services(
                 bad_input(f"the price of {label(code)} must be a number, 0 or more", where)
             )
             continue
-        if not _digits_ok(price, min(minor_units(offer.currency or "USD"), SCALE_DIGITS)):
+        if not within_decimals(price, min(minor_units(offer.currency or "USD"), SCALE_DIGITS)):
             found.append(
                 bad_input(
                     f"the price of {label(code)} {price} has more decimals than"

@@ -10,51 +10,47 @@ performance from the reviews); once evaluated they are the stored ones, never re
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from lta_tui.config import RulesConfig
-from lta_tui.domain.fx import MissingRate, Rate, rate_in_force, to_usd
+from lta_tui.domain.dates import aware
+from lta_tui.domain.fx import Rate, to_usd
 from lta_tui.domain.money import line_amount, round_money
 from lta_tui.domain.rules import (
     Finding,
-    Holding,
     check_abnormally_low,
-    check_consolidator_eligible,
     check_valid_offer_count,
-    holds_lot,
     may_reveal_prices,
-    months_before,
 )
-from lta_tui.domain.rules.findings import warning
-from lta_tui.domain.scoring import Bid, landed_total, score_bids
-from lta_tui.domain.states import Criterion, ServiceCode, effective_status
+from lta_tui.domain.rules.findings import Severity
+from lta_tui.domain.scoring import points
+from lta_tui.domain.states import SERVICE_CODES, EvaluationMethod, effective_status
 from lta_tui.services.browse_competitions import CompetitionNotFound
-from lta_tui.services.scorecard import CRITERIA, scores_of
-from lta_tui.store.models import (
-    CompetitionCriterion,
-    Consolidator,
-    ExchangeRate,
-    Lot,
-    LotHolding,
-    MiniCompetition,
-    Offer,
-    OfferLine,
-    OfferService,
-    PerformanceReview,
-    RequirementLine,
-    ServiceType,
+from lta_tui.services.competition_evaluation import (
+    Validity,
+    issue_day,
+    landed,
+    offer_validity,
+    past_performance,
+    score_offers,
 )
-
-#: Months of reviews before the issue date that make a holder's past performance.
-PAST_PERFORMANCE_MONTHS = 12
-_SERVICE_ORDER = tuple(s.value for s in ServiceCode)
+from lta_tui.services.competition_stored import (
+    CompetitionMissing,
+    Stored,
+    StoredOffer,
+    eligibilities,
+    load_stored,
+    lot_holdings,
+    with_offers,
+)
+from lta_tui.services.fx_rates import rate_on
+from lta_tui.store.models import Consolidator, Offer
 
 
 @dataclass(frozen=True)
@@ -171,44 +167,19 @@ class Comparison:
 
     @property
     def lowest_price_method(self) -> bool:
-        return self.evaluation_method == "lowest_price" or not self.weights
-
-
-def _aware(now: datetime) -> datetime:
-    return now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
+        return self.evaluation_method == EvaluationMethod.lowest_price.value or not self.weights
 
 
 def comparison(
     conn: Connection, competition_id: int, now: datetime, rules: RulesConfig
 ) -> Comparison:
     """The comparison of a competition's offers on `now` (R5 sealed until opened; R8, R9)."""
-    now = _aware(now)
-    mc = MiniCompetition
-    head = conn.execute(select(mc.__table__).where(mc.id == competition_id)).first()
-    if head is None:
-        raise CompetitionNotFound(f"no competition with id {competition_id}")
-    sealed = not may_reveal_prices(now, head.deadline, head.opened_at)
-    weights = tuple(
-        (r.criterion, r.weight)
-        for r in conn.execute(
-            select(CompetitionCriterion.criterion, CompetitionCriterion.weight).where(
-                CompetitionCriterion.competition_id == competition_id
-            )
-        )
-    )
-    weights = tuple(sorted(weights, key=lambda w: _criterion_order(w[0])))
-    requirement = conn.execute(
-        select(
-            RequirementLine.id,
-            RequirementLine.line_no,
-            RequirementLine.description,
-            RequirementLine.quantity,
-            RequirementLine.unit,
-        )
-        .where(RequirementLine.competition_id == competition_id)
-        .order_by(RequirementLine.line_no)
-    ).all()
-    lines = tuple(RequirementRow(r.line_no, r.description, r.quantity, r.unit) for r in requirement)
+    now = aware(now)
+    try:
+        stored = load_stored(conn, competition_id, offers=False)  # no price read yet (R5)
+    except CompetitionMissing:
+        raise CompetitionNotFound(f"no competition with id {competition_id}") from None
+    sealed = not may_reveal_prices(now, stored.deadline, stored.opened_at)
     # R5: what may be known while sealed; the priced columns are read only once opened
     received = tuple(
         ReceivedOffer(*r)
@@ -221,335 +192,214 @@ def comparison(
             .order_by(Offer.received_at, Offer.id)
         )
     )
-    needed = _needed_services(head)
     base = dict(
-        competition_id=head.id,
-        reference=head.reference,
-        title=head.title,
-        status=effective_status(head.status, head.deadline, now),
-        version=head.version,
-        evaluation_method=head.evaluation_method,
-        weights=weights,
-        fx_rate_date=head.fx_rate_date,
-        issued_at=head.issued_at,
-        deadline=head.deadline,
-        opened_at=head.opened_at,
-        opened_by=head.opened_by,
-        evaluated_at=head.evaluated_at,
-        evaluated_by=head.evaluated_by,
+        competition_id=stored.id,
+        reference=stored.reference,
+        title=stored.title,
+        status=effective_status(stored.status, stored.deadline, now),
+        version=stored.version,
+        evaluation_method=stored.evaluation_method,
+        weights=stored.weights,
+        fx_rate_date=stored.fx_rate_date,
+        issued_at=stored.issued_at,
+        deadline=stored.deadline,
+        opened_at=stored.opened_at,
+        opened_by=stored.opened_by,
+        evaluated_at=stored.evaluated_at,
+        evaluated_by=stored.evaluated_by,
         sealed=sealed,
-        lines=lines,
+        lines=tuple(
+            RequirementRow(line.line_no, line.description, line.quantity, line.unit)
+            for line in stored.lines
+        ),
         received=received,
-        few_offers_justification=head.justification,
+        few_offers_justification=stored.justification,
     )
     if sealed:  # R5: not one price table is read
         return Comparison(
             **base,
             stored=False,
-            services=needed,
+            services=stored.services_asked,
             offers=(),
             warnings=(),
             valid_offers=None,
         )
-    stored = head.evaluated_at is not None
-    offer_rows = conn.execute(
-        select(
-            Offer.__table__,
-            Consolidator.code,
-            Consolidator.name,
-            Consolidator.eligibility,
-        )
-        .join(Consolidator, Consolidator.id == Offer.consolidator_id)
-        .where(Offer.competition_id == competition_id)
-        .order_by(Offer.received_at, Offer.id)
-    ).all()
-    figures, warnings = _opened_figures(
-        conn, head, weights, requirement, offer_rows, now, stored, rules
-    )
+    stored = with_offers(conn, stored)
+    figures, warnings = _opened_figures(conn, stored, now, rules)
     services = tuple(
         code
-        for code in _SERVICE_ORDER
-        if code in needed or any(o.service_price(code) is not None for o in figures)
+        for code in SERVICE_CODES
+        if code in stored.services_asked or any(o.service_price(code) is not None for o in figures)
     )
-    valid = sum(1 for o in figures if o.valid)
     return Comparison(
         **base,
-        stored=stored,
+        stored=stored.evaluated_at is not None,
         services=services,
         offers=tuple(sorted(figures, key=_display_order)),
         warnings=tuple(warnings),
-        valid_offers=valid,
+        valid_offers=sum(1 for o in figures if o.valid),
     )
-
-
-def _criterion_order(criterion: str) -> int:
-    order = [c.value for c in Criterion]
-    return order.index(criterion) if criterion in order else len(order)
 
 
 def _display_order(offer: OfferFigures) -> tuple:
     return (offer.rank is None, offer.rank or 0, offer.received_at)
 
 
-def _needed_services(head) -> tuple[str, ...]:
-    needed = {
-        ServiceCode.freight.value: head.needs_freight,
-        ServiceCode.export_licensing.value: head.needs_export_licensing,
-        ServiceCode.installation_support.value: head.needs_installation,
-        ServiceCode.warranty.value: head.warranty_months > 0,
-    }
-    return tuple(code for code in _SERVICE_ORDER if needed[code])
+@dataclass(frozen=True)
+class _Assessed:
+    """An opened offer with its figures, on its way to `OfferFigures`."""
 
-
-def _suspended(row) -> bool:
-    """R17: a consolidator that is not eligible (now) gets no award."""
-    return bool(check_consolidator_eligible(row.code, row.eligibility, "award"))
-
-
-def _holdings(conn: Connection, lot_id: int, lot: int) -> list[Holding]:
-    return [
-        Holding(code, lot, start, end)
-        for code, start, end in conn.execute(
-            select(Consolidator.code, LotHolding.active_from, LotHolding.active_to)
-            .join(Consolidator, Consolidator.id == LotHolding.consolidator_id)
-            .where(LotHolding.lot_id == lot_id)
-        )
-    ]
-
-
-@dataclass
-class _Draft:
-    """An opened offer on its way to `OfferFigures`."""
-
-    row: object
-    unit_prices: list[Decimal]
+    offer: StoredOffer
+    validity: Validity
+    valid: bool  # scored and ranked: as evaluated once stored, else `validity.valid`
     goods: Decimal
     total: Decimal
-    units_per_usd: Decimal | None
+    units_per_usd: Decimal | None  # the ORE rate used (R20): live, or as evaluated
     rate_date: date | None
     total_usd: Decimal | None
     past: Decimal | None
-    holder_active: bool
-    suspended: bool
-    valid: bool
 
 
 def _opened_figures(
-    conn: Connection,
-    head,
-    weights: tuple[tuple[str, int], ...],
-    requirement,
-    offer_rows,
-    now: datetime,
-    stored: bool,
-    rules: RulesConfig,
+    conn: Connection, stored: Stored, now: datetime, rules: RulesConfig
 ) -> tuple[list[OfferFigures], list[Finding]]:
-    offer_ids = [r.id for r in offer_rows]
-    req_ids = [r.id for r in requirement]
-    quantities = {r.id: r.quantity for r in requirement}
-    line_no = {r.id: r.line_no for r in requirement}
-    prices: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for offer_id, req_id, unit_price in conn.execute(
-        select(OfferLine.offer_id, OfferLine.requirement_line_id, OfferLine.unit_price).where(
-            OfferLine.offer_id.in_(offer_ids)
-        )
-    ):
-        prices[offer_id][req_id] = unit_price
-    services: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
-    for offer_id, code, price in conn.execute(
-        select(OfferService.offer_id, ServiceType.code, OfferService.price)
-        .join(ServiceType, ServiceType.id == OfferService.service_type_id)
-        .where(OfferService.offer_id.in_(offer_ids))
-    ):
-        services[offer_id].append((code, price))
-    for priced in services.values():
-        priced.sort(key=lambda s: _service_order(s[0]))
-
+    evaluated = stored.evaluated_at is not None
+    holdings = lot_holdings(conn, stored.lot_id, stored.lot)
+    cons = eligibilities(conn)
     missing: list[Finding] = []
-    rate_day = head.fx_rate_date or (head.deadline.date() if head.deadline else now.date())
-    rates = {} if stored else _rates(conn, {r.currency for r in offer_rows}, rate_day, missing)
-    issued_on = (head.issued_at or head.created_at).date()
-    performance = (
-        {} if stored else past_performance(conn, [r.consolidator_id for r in offer_rows], issued_on)
-    )
-    lot = conn.execute(select(Lot.number).where(Lot.id == head.lot_id)).scalar_one()
-    holdings = _holdings(conn, head.lot_id, lot)
-    drafts = []
-    for row in offer_rows:
-        unit_prices = [prices[row.id].get(req_id, Decimal(0)) for req_id in req_ids]
-        landed = landed_total(
-            [quantities[i] for i in req_ids], unit_prices, services[row.id], row.currency
-        )
+    rates: dict[str, Rate] = {}
+    performance: dict[int, Decimal | None] = {}
+    if not evaluated:
+        rate_day = stored.fx_rate_date or (stored.deadline or now).date()
+        rates = _rates(conn, [o.currency for o in stored.offers], rate_day, missing)
+        ids = [o.consolidator_id for o in stored.offers]
+        performance = past_performance(conn, ids, issue_day(stored))
+    assessed = []
+    for offer in stored.offers:
+        validity = offer_validity(stored, offer, holdings, cons)
+        cost = landed(stored, offer)
         # the total written at the opening is the one of record; older rows have none
-        total = round_money(row.total if row.total is not None else landed.total, row.currency)
-        active = holds_lot(holdings, row.code, lot, issued_on)
-        suspended = _suspended(row)
-        if stored:  # as the evaluation wrote them (R20: never silently recomputed)
-            draft = _Draft(row, unit_prices, landed.goods, total, row.fx_units_per_usd,
-                           row.fx_effective_date, _cents(row.total_usd),
-                           _cents(row.past_performance), active, suspended,
-                           row.rank is not None)  # fmt: skip
-        else:
-            rate = rates.get(row.currency)
-            draft = _Draft(
-                row,
-                unit_prices,
-                landed.goods,
+        total = cost.total if offer.total is None else round_money(offer.total, offer.currency)
+        if evaluated:  # as the evaluation wrote them (R20: never silently recomputed)
+            usd, past = offer.total_usd, offer.past_performance
+            assessed.append(
+                _Assessed(offer, validity, offer.rank is not None, cost.goods, total,
+                          offer.fx_units_per_usd, offer.fx_effective_date,
+                          None if usd is None else round_money(usd, "USD"),
+                          None if past is None else points(past))
+            )  # fmt: skip
+            continue
+        rate = rates.get(offer.currency)
+        assessed.append(
+            _Assessed(
+                offer,
+                validity,
+                validity.valid,
+                cost.goods,
                 total,
                 rate.units_per_usd if rate else None,
-                rate.effective_date if rate and row.currency != "USD" else None,
+                rate.effective_date if rate and offer.currency != "USD" else None,
                 to_usd(total, rate) if rate else None,
-                performance.get(row.consolidator_id),
-                active,
-                suspended,
-                not row.late and row.compliant and active and not suspended,
+                performance.get(offer.consolidator_id),
             )
-        drafts.append(draft)
-
-    bids = [
-        Bid(
-            key=d.row.code,
-            total_usd=d.total_usd if d.total_usd is not None else Decimal(0),
-            delivery_days=max(d.row.delivery_days, 1),
-            warranty_months=d.row.warranty_months,
-            takes_back_equipment=d.row.takes_back_equipment,
-            energy_label=d.row.energy_label,
-            past_performance=d.past,
-            received_at=d.row.received_at,
-            valid=d.valid and d.total_usd is not None,
         )
-        for d in drafts
-    ]
-    scores = {s.key: s for s in score_bids(head.evaluation_method, dict(weights), bids)}
-    valid_usd = {d.row.code: d.total_usd for d in drafts if d.valid and d.total_usd is not None}
+
+    scores = score_offers(stored, [(a.offer, a.valid, a.total_usd, a.past) for a in assessed])
+    valid_usd = {
+        a.offer.consolidator: a.total_usd for a in assessed if a.valid and a.total_usd is not None
+    }
     low = check_abnormally_low(valid_usd, rules.abnormally_low_pct, "USD")
     flagged = {f.field for f in low}
-    valid_count = sum(1 for d in drafts if d.valid)
+    valid_count = sum(1 for a in assessed if a.valid)
     warnings = [
-        *check_valid_offer_count(valid_count, rules.min_valid_offers, head.justification),
+        *check_valid_offer_count(valid_count, rules.min_valid_offers, stored.justification),
         *low,
         *missing,
     ]
-    lowest = _lowest_per_line(drafts, req_ids)
+    lowest = _lowest_per_line(assessed, len(stored.lines))
 
     figures = []
-    for d in drafts:
-        row, score = d.row, scores[d.row.code]
+    for a, score in zip(assessed, scores, strict=True):
+        offer, code = a.offer, a.offer.consolidator
         figures.append(
             OfferFigures(
-                consolidator=row.code,
-                name=row.name,
-                received_at=row.received_at,
-                currency=row.currency,
-                late=row.late,
-                compliant=row.compliant,
-                disqualification_reason=row.disqualification_reason,
-                holder_active=d.holder_active,
-                suspended=d.suspended,
-                valid=d.valid,
-                content_hash=row.content_hash,
-                hash_ok=row.hash_ok,
-                delivery_days=row.delivery_days,
-                warranty_months=row.warranty_months,
-                valid_until=row.valid_until,
-                takes_back_equipment=row.takes_back_equipment,
-                energy_label=row.energy_label,
+                consolidator=code,
+                name=cons[code].name if code in cons else code,
+                received_at=offer.received_at,
+                currency=offer.currency,
+                late=offer.late,
+                compliant=offer.compliant,
+                disqualification_reason=offer.disqualification_reason,
+                holder_active=a.validity.holder_active,
+                suspended=not a.validity.eligible,
+                valid=a.valid,
+                content_hash=offer.content_hash,
+                hash_ok=offer.hash_ok,
+                delivery_days=offer.delivery_days,
+                warranty_months=offer.warranty_months,
+                valid_until=offer.valid_until,
+                takes_back_equipment=offer.takes_back_equipment,
+                energy_label=offer.energy_label,
                 lines=tuple(
                     LinePrice(
-                        line_no[req_id],
+                        line.line_no,
                         price,
-                        line_amount(quantities[req_id], price, row.currency),
-                        (row.code, req_id) in lowest,
+                        line_amount(line.quantity, price, offer.currency),
+                        (code, i) in lowest,
                     )
-                    for req_id, price in zip(req_ids, d.unit_prices, strict=True)
+                    for i, (line, price) in enumerate(
+                        zip(stored.lines, offer.line_prices, strict=True)
+                    )
                 ),
-                goods=d.goods,
-                services=tuple(services[row.id]),
-                total=d.total,
-                units_per_usd=d.units_per_usd,
-                rate_date=d.rate_date,
-                total_usd=d.total_usd,
-                past_performance=d.past,
+                goods=a.goods,
+                services=offer.services,
+                total=a.total,
+                units_per_usd=a.units_per_usd,
+                rate_date=a.rate_date,
+                total_usd=a.total_usd,
+                past_performance=a.past,
                 criteria=score.criteria,
-                score=_cents(row.score) if stored else score.total,
-                rank=row.rank if stored else score.rank,
-                abnormally_low=f"offers.{row.code}" in flagged,
+                score=(None if offer.score is None else points(offer.score))
+                if evaluated
+                else score.total,
+                rank=offer.rank if evaluated else score.rank,
+                abnormally_low=f"offers.{code}" in flagged,
             )
         )
     return figures, warnings
 
 
-def _cents(value: Decimal | None) -> Decimal | None:
-    """A stored figure (kept with four decimals) at the two it was computed with."""
-    return None if value is None else round_money(value, "USD")
-
-
-def _service_order(code: str) -> int:
-    return _SERVICE_ORDER.index(code) if code in _SERVICE_ORDER else len(_SERVICE_ORDER)
-
-
-def _lowest_per_line(drafts: list[_Draft], req_ids: list[int]) -> set[tuple[str, int]]:
-    """(consolidator, requirement line id) of each line's lowest unit price, compared in USD
-    at each offer's rate, among the valid offers (all offers with a rate when none is valid)."""
-    pool = [d for d in drafts if d.valid and d.units_per_usd] or [
-        d for d in drafts if d.units_per_usd
+def _lowest_per_line(assessed: list[_Assessed], lines: int) -> set[tuple[str, int]]:
+    """(consolidator, line index) of each line's lowest unit price, compared in USD at each
+    offer's rate, among the valid offers (all offers with a rate when none is valid)."""
+    pool = [a for a in assessed if a.valid and a.units_per_usd] or [
+        a for a in assessed if a.units_per_usd
     ]
     marked: set[tuple[str, int]] = set()
-    for i, req_id in enumerate(req_ids):
-        in_usd = {d.row.code: d.unit_prices[i] / d.units_per_usd for d in pool}
+    for i in range(lines):
+        in_usd = {a.offer.consolidator: a.offer.line_prices[i] / a.units_per_usd for a in pool}
         if in_usd:
             cheapest = min(in_usd.values())
-            marked |= {(code, req_id) for code, usd in in_usd.items() if usd == cheapest}
+            marked |= {(code, i) for code, usd in in_usd.items() if usd == cheapest}
     return marked
 
 
 def _rates(
     conn: Connection, currencies: Iterable[str], on: date, warnings: list[Finding]
 ) -> dict[str, Rate]:
-    """R20: each currency's rate in force on `on` (the latest effective on or before it)."""
+    """R20: each currency's rate in force on `on`; a currency without one is warned about (its
+    offers are not compared) rather than refused."""
     found: dict[str, Rate] = {}
     for currency in sorted(set(currencies)):
-        history = [
-            Rate(r.currency, r.effective_date, r.units_per_usd, r.source)
-            for r in conn.execute(
-                select(ExchangeRate)
-                .where(ExchangeRate.currency == currency, ExchangeRate.effective_date <= on)
-                .order_by(ExchangeRate.effective_date)
+        rate, problems = rate_on(conn, currency, on)
+        if rate is not None:
+            found[currency] = rate
+        warnings += [
+            Finding(
+                f.rule,
+                Severity.warning,
+                f"{f.message}; until then offers in {currency} cannot be compared",
             )
+            for f in problems
         ]
-        try:
-            found[currency] = rate_in_force(history, currency, on)
-        except MissingRate as exc:
-            warnings.append(warning("R20", f"{exc}: offers in {currency} cannot be compared"))
-    return found
-
-
-def past_performance(
-    conn: Connection, consolidator_ids: Iterable[int], issued_on: date
-) -> dict[int, Decimal | None]:
-    """Each holder's average overall review (1–4, 2 decimals) over the 12 months before the
-    issue date (from the same day a year earlier to the day before the issue); None without
-    reviews. Reviews of every agency count."""
-    ids = sorted(set(consolidator_ids))
-    found: dict[int, Decimal | None] = dict.fromkeys(ids)
-    if not ids:
-        return found
-    start = months_before(issued_on, PAST_PERFORMANCE_MONTHS)
-    end = issued_on - timedelta(days=1)
-    stmt = (
-        select(
-            PerformanceReview.consolidator_id,
-            func.count(PerformanceReview.id),
-            *(func.sum(getattr(PerformanceReview, c)) for c, _ in CRITERIA),
-        )
-        .where(
-            and_(
-                PerformanceReview.consolidator_id.in_(ids),
-                PerformanceReview.reviewed_on.between(start, end),
-            )
-        )
-        .group_by(PerformanceReview.consolidator_id)
-    )
-    for consolidator_id, count, *sums in conn.execute(stmt):
-        found[consolidator_id] = scores_of(count, sums).overall
     return found

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 
-from lta_tui.domain.states import Criterion, EvaluationMethod, effective_status
+from lta_tui.domain.states import CRITERIA, EvaluationMethod, effective_status
 from lta_tui.services.browse_competitions import CompetitionNotFound
 from lta_tui.services.competition_stored import CompetitionMissing, load_stored
 from lta_tui.services.competition_types import (
@@ -117,7 +117,7 @@ def competition_form_context(engine: Engine, actor: Actor, today: date) -> Compe
         currencies=tuple(currencies),
         services=services,
         methods=tuple(m.value for m in EvaluationMethod),
-        criteria=tuple(c.value for c in Criterion),
+        criteria=CRITERIA,
         default_agency=actor.agency,
         today=today,
     )

@@ -2,8 +2,9 @@
 and the evidence pack an auditor follows from the invitations to the order (issue 4, point 7).
 
 R5: neither document holds a price of a sealed offer. The request for quotation never reads an
-offer; the evidence pack reads offers through `comparison`, which reads no price table while
-sealed, and it masks priced values in audit snapshots as a second guard.
+offer, and names no holder (each invited holder gets the same text: who else competes is not
+theirs to know); the evidence pack reads offers through `comparison`, which reads no price
+table while sealed, and it masks priced values in audit snapshots as a second guard.
 """
 
 from __future__ import annotations
@@ -19,20 +20,18 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from lta_tui.config import RulesConfig
+from lta_tui.domain.dates import aware
 from lta_tui.domain.rules import working_days_between
 from lta_tui.domain.scoring import scoring_weights
-from lta_tui.domain.states import Criterion, EvaluationMethod
+from lta_tui.domain.states import Criterion, EvaluationMethod, criterion_order, label
 from lta_tui.exports.document import Amount, Document, Section, Table
 from lta_tui.services.browse_competitions import (
     CompetitionDetail,
     CompetitionNotFound,
     competition_detail,
 )
-from lta_tui.services.competition_compare import (
-    PAST_PERFORMANCE_MONTHS,
-    Comparison,
-    comparison,
-)
+from lta_tui.services.competition_compare import Comparison, comparison
+from lta_tui.services.competition_evaluation import PAST_PERFORMANCE_MONTHS
 from lta_tui.store.models import (
     Agency,
     AuditEvent,
@@ -66,10 +65,6 @@ class UnknownExport(ValueError):
 
 
 # --- shared pieces ---------------------------------------------------------------------------
-
-
-def _label(value: str) -> str:
-    return value.replace("_", " ")
 
 
 def plain(number: Decimal | None) -> Decimal | None:
@@ -113,7 +108,7 @@ def _service_titles(conn: Connection) -> dict[str, str]:
 def _services_needed(detail: CompetitionDetail, titles: dict[str, str]) -> list[str]:
     found = []
     for code in detail.services_needed:
-        text = titles.get(code, _label(code))
+        text = titles.get(code, label(code))
         if code == "warranty":
             text += f" ({detail.warranty_months} months)"
         found.append(text)
@@ -121,8 +116,7 @@ def _services_needed(detail: CompetitionDetail, titles: dict[str, str]) -> list[
 
 
 def _weights(detail: CompetitionDetail) -> list[tuple[str, int]]:
-    order = [c.value for c in Criterion]
-    return sorted(detail.criteria, key=lambda c: order.index(c[0]) if c[0] in order else 99)
+    return sorted(detail.criteria, key=lambda c: criterion_order(c[0]))
 
 
 def scoring_formula(
@@ -170,7 +164,7 @@ def scoring_formula(
         " date, 2.5 without any review",
     }
     lines = [
-        f"{_CRITERION_LABELS.get(c, _label(c))} ({w} points) = " + parts[c].format(w=w)
+        f"{_CRITERION_LABELS.get(c, label(c))} ({w} points) = " + parts[c].format(w=w)
         for c, w in applied.items()
     ]
     return [
@@ -187,7 +181,7 @@ def _criteria_table(detail: CompetitionDetail) -> Table:
     return Table(
         "Criteria and weights",
         ("Criterion", "Weight (points)"),
-        tuple((_CRITERION_LABELS.get(c, _label(c)), w) for c, w in _weights(detail)),
+        tuple((_CRITERION_LABELS.get(c, label(c)), w) for c, w in _weights(detail)),
         empty="no weights: lowest price, technically compliant (price 100)",
     )
 
@@ -226,14 +220,14 @@ def _competition_fields(detail: CompetitionDetail, head) -> list[tuple[str, Any]
 
 def request_for_quotation(conn: Connection, competition_id: int) -> Document:
     """What the invited holders receive: the requirement, services, deadline, how offers are
-    compared and what an offer must state. Reads no offer (R5)."""
+    compared and what an offer must state. Reads no offer (R5); says how many holders are
+    invited but not which (each would learn its competitors: a bid-rigging risk)."""
     detail = competition_detail(conn, competition_id, datetime.min.replace(tzinfo=timezone.utc))
     head = _head(conn, competition_id)
-    names = _consolidator_names(conn)
     titles = _service_titles(conn)
     services = _services_needed(detail, titles)
     warranty = titles.get("warranty", "warranty")
-    invited = [i for i in detail.invitations if i.invited]
+    invited = sum(1 for i in detail.invitations if i.invited)
     asked = [
         "a unit price for every requirement line, in one currency (ISO 4217 code) for the whole"
         " offer",
@@ -270,14 +264,12 @@ def request_for_quotation(conn: Connection, competition_id: int) -> Document:
             ),
         ),
         Section(
-            "Invited consolidators",
-            tables=(
-                Table(
-                    "Invited consolidators",
-                    ("Code", "Name"),
-                    tuple((i.consolidator, names.get(i.consolidator, "")) for i in invited),
-                    empty="no consolidator invited yet",
-                ),
+            "Invitations",
+            paragraphs=(
+                f"{invited} holder{'s' if invited != 1 else ''} of lot {detail.lot}"
+                f" {'are' if invited != 1 else 'is'} invited to make an offer."
+                if invited
+                else "No holder is invited yet.",
             ),
         ),
     )
@@ -297,8 +289,7 @@ def evidence_pack(
     """Everything an auditor needs to follow a competition: invitations and exclusions with
     reasons, issue and deadline, opening record, offers and comparison (once opened), scores,
     warnings and justifications, award, resulting order, audit events and offer hashes."""
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+    now = aware(now)
     detail = competition_detail(conn, competition_id, now)
     compared = comparison(conn, competition_id, now, rules)
     head = _head(conn, competition_id)
@@ -332,7 +323,7 @@ def evidence_pack(
         f"Evidence pack · {detail.reference} · {detail.title}",
         tuple(sections),
         subtitle=f"Produced {now.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC by lta-tui;"
-        f" status {_label(detail.effective_status or detail.status)}; {state}.",
+        f" status {label(detail.effective_status or detail.status)}; {state}.",
     )
 
 
@@ -341,7 +332,7 @@ def _overview(detail: CompetitionDetail, head, titles: dict[str, str]) -> Sectio
     services = _services_needed(detail, titles)
     fields += [
         ("Services needed", "; ".join(services) if services else "none (goods only)"),
-        ("Status", _label(detail.effective_status or detail.status)),
+        ("Status", label(detail.effective_status or detail.status)),
         ("Created", f"{head.created_at:%Y-%m-%d %H:%M} UTC by {detail.created_by}"),
         ("Issued", detail.issued_at),
     ]
@@ -504,7 +495,7 @@ def _comparison(compared: Comparison, titles: dict[str, str]) -> Section:
             "Consolidator",
             "Currency",
             "Goods",
-            *(titles.get(code, _label(code)) for code in services),
+            *(titles.get(code, label(code)) for code in services),
             "Landed total",
             "Rate (units per USD)",
             "Rate effective",
@@ -567,7 +558,7 @@ def _comparison(compared: Comparison, titles: dict[str, str]) -> Section:
     scores = Table(
         "Scores and ranks",
         ("Consolidator",
-         *(f"{_CRITERION_LABELS.get(c, _label(c))} (points)" for c in applied),
+         *(f"{_CRITERION_LABELS.get(c, label(c))} (points)" for c in applied),
          "Score", "Rank", "Past performance used (1–4)", "Not scored because"),  # fmt: skip
         score_rows,
         empty="no offer",
@@ -637,7 +628,7 @@ def _orders(detail: CompetitionDetail) -> Section:
                     (
                         o.po_number,
                         o.order_date,
-                        _label(o.status),
+                        label(o.status),
                         o.currency,
                         Amount(o.total, o.currency),
                         Amount(o.total_usd, "USD"),
@@ -725,7 +716,7 @@ def _audit(conn: Connection, competition_id: int, order_ids: list[int], sealed: 
             e.at,
             e.who,
             f"{e.entity} {e.entity_id}",
-            _label(e.action),
+            label(e.action),
             _snapshot_text(e.before, sealed),
             _snapshot_text(e.after, sealed),
         )
@@ -798,6 +789,18 @@ def competition_id(conn: Connection, reference: str) -> int:
     return found
 
 
+def competition_agency(conn: Connection, competition_id: int) -> str:
+    """The code of the agency whose competition `competition_id` is (R26 of an export)."""
+    found = conn.execute(
+        select(Agency.code)
+        .join(MiniCompetition, MiniCompetition.agency_id == Agency.id)
+        .where(MiniCompetition.id == competition_id)
+    ).scalar_one_or_none()
+    if found is None:
+        raise CompetitionNotFound(f"no competition with id {competition_id}")
+    return found
+
+
 def format_of(path: str | Path, fmt: str | None = None) -> str:
     """`fmt`, or the one the file name ends with (`.md`, `.markdown`, `.xlsx`)."""
     if fmt:
@@ -820,6 +823,7 @@ __all__ = [
     "KINDS",
     "CompetitionNotFound",
     "UnknownExport",
+    "competition_agency",
     "competition_id",
     "default_filename",
     "evidence_pack",

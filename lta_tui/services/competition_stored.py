@@ -1,35 +1,35 @@
 """A stored mini-competition read back whole (criteria, lines, invitations, offers with their
-prices), the optimistic version check of every change, and the holders and eligibility of a lot
-that the bidding rules read."""
+prices), the optimistic version check and the audit event of every change, and the holders and
+eligibility of a lot that the bidding rules read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from lta_tui.domain.fx import Rate
 from lta_tui.domain.rules import (
     Finding,
     Holding,
     Refused,
     check_consolidator_eligible,
     check_permission,
-    check_rate_in_force,
 )
+from lta_tui.domain.rules._render import day
 from lta_tui.domain.rules.findings import Severity
-from lta_tui.domain.states import CompetitionStatus, Criterion, ServiceCode
+from lta_tui.domain.states import CompetitionStatus, criterion_order, label, services_asked
 from lta_tui.services.competition_types import (
     CompetitionConflict,
     CompetitionInput,
     RequirementInput,
     SavedCompetition,
 )
-from lta_tui.services.order_checks import Q_RATE, bad_input
+from lta_tui.services.offer_prices import load_offer_prices
+from lta_tui.services.order_checks import bad_input, refuse
 from lta_tui.services.order_types import Actor
 from lta_tui.services.order_write import audit
 from lta_tui.store.models import (
@@ -42,31 +42,20 @@ from lta_tui.store.models import (
     LotHolding,
     MiniCompetition,
     Offer,
-    OfferLine,
-    OfferService,
     RequirementLine,
-    ServiceType,
 )
 
 S = CompetitionStatus
 _MC = MiniCompetition.__table__
-_CRITERIA_ORDER = tuple(c.value for c in Criterion)
-SERVICE_ORDER = tuple(s.value for s in ServiceCode)
-#: The services a competition asks a price for, by the flag that asks it (warranty is optional).
-NEEDED_SERVICES = (
-    ("needs_freight", ServiceCode.freight.value),
-    ("needs_export_licensing", ServiceCode.export_licensing.value),
-    ("needs_installation", ServiceCode.installation_support.value),
-)
+#: How the reason of an exclusion the service makes itself begins (R17: a suspended holder is
+#: left out); a reason a user records (R2) may not begin so. The one test of which is which.
+AUTOMATIC_EXCLUSION = "R17: "
 
 
-def label(status: str) -> str:
-    return status.replace("_", " ")
-
-
-def refuse(text: str, field_name: str | None = "status") -> Refused:
-    """A refusal that is not a numbered rule (a status that does not allow the action)."""
-    return Refused([bad_input(text, field_name)])
+def is_automatic_exclusion(reason: str | None) -> bool:
+    """True when `reason` is one the service recorded (a suspension, R17), not a user's (R2):
+    such an exclusion is decided again whenever the invitations are filled."""
+    return (reason or "").startswith(AUTOMATIC_EXCLUSION)
 
 
 def refield(
@@ -120,7 +109,6 @@ class StoredOffer:
     consolidator_id: int
     consolidator: str
     received_at: datetime
-    recorded_by: str
     currency: str
     delivery_days: int
     warranty_months: int
@@ -134,10 +122,13 @@ class StoredOffer:
     total: Decimal | None
     hash_ok: bool | None
     total_usd: Decimal | None
+    fx_units_per_usd: Decimal | None  # the rate the evaluation used (R20)
+    fx_effective_date: date | None
+    past_performance: Decimal | None
     score: Decimal | None
     rank: int | None
     version: int
-    line_prices: tuple[Decimal, ...]  # by requirement line_no
+    line_prices: tuple[Decimal, ...]  # by requirement line_no (0 where none is stored)
     services: tuple[tuple[str, Decimal], ...]  # in ServiceCode order
 
 
@@ -148,7 +139,6 @@ class Stored:
     id: int
     reference: str
     lta_id: int
-    agency_id: int
     agency: str
     lot_id: int
     lot: int
@@ -163,23 +153,25 @@ class Stored:
     needs_installation: bool
     warranty_months: int
     created_at: datetime
-    created_by: str
     issued_at: datetime | None
     deadline: datetime | None
     opened_at: datetime | None
     opened_by: str | None
-    justification: str | None
-    cancellation_reason: str | None
+    evaluated_at: datetime | None
+    evaluated_by: str | None
+    justification: str | None  # of few valid offers (R8)
     version: int
     weights: tuple[tuple[str, int], ...]  # in Criterion order
     lines: tuple[StoredLine, ...]
     invitations: tuple[StoredInvitation, ...]
-    offers: tuple[StoredOffer, ...]
+    offers: tuple[StoredOffer, ...]  # () when loaded without them
 
     @property
     def input(self) -> CompetitionInput:
         """The stored competition as the form's input (an imported or demo draft may lack its
-        deadline or FX rate date: None then, for the form to ask)."""
+        deadline or FX rate date: None then, for the form to ask). Its left-out holders are
+        those a user left out (R2); the service's own exclusions (R17) are decided again at
+        each save and at the issue."""
         return CompetitionInput(
             agency=self.agency,
             lot=self.lot,
@@ -202,13 +194,18 @@ class Stored:
             left_out=tuple(
                 (i.consolidator, i.exclusion_reason or "")
                 for i in self.invitations
-                if not i.invited
+                if not i.invited and not is_automatic_exclusion(i.exclusion_reason)
             ),
         )
 
     @property
-    def needed_services(self) -> tuple[str, ...]:
-        return tuple(code for flag, code in NEEDED_SERVICES if getattr(self, flag))
+    def services_asked(self) -> tuple[str, ...]:
+        return services_asked(
+            freight=self.needs_freight,
+            export_licensing=self.needs_export_licensing,
+            installation=self.needs_installation,
+            warranty_months=self.warranty_months,
+        )
 
     def offer_of(self, consolidator: str) -> StoredOffer | None:
         return next((o for o in self.offers if o.consolidator == consolidator), None)
@@ -221,12 +218,9 @@ class CompetitionMissing(LookupError):
     pass
 
 
-def service_order(code: str) -> int:
-    return SERVICE_ORDER.index(code) if code in SERVICE_ORDER else len(SERVICE_ORDER)
-
-
-def load_stored(conn: Connection, competition_id: int) -> Stored:
-    """The stored competition `competition_id`; `CompetitionMissing` when there is none."""
+def load_stored(conn: Connection, competition_id: int, *, offers: bool = True) -> Stored:
+    """The stored competition `competition_id`; `CompetitionMissing` when there is none.
+    Without `offers` no offer is read (R5: nor any price)."""
     mc = _MC.c
     row = conn.execute(
         select(_MC, Agency.code.label("agency_code"), Lot.number, Lot.unspsc)
@@ -244,7 +238,7 @@ def load_stored(conn: Connection, competition_id: int) -> Stored:
             )
         ).all()
     )
-    ordered = sorted(weights.items(), key=lambda kv: _criterion_order(kv[0]))
+    ordered = sorted(weights.items(), key=lambda kv: criterion_order(kv[0]))
     lines = tuple(
         StoredLine(*r)
         for r in conn.execute(
@@ -275,11 +269,10 @@ def load_stored(conn: Connection, competition_id: int) -> Stored:
             .order_by(Consolidator.code)
         )
     )
-    return Stored(
+    stored = Stored(
         id=m["id"],
         reference=m["reference"],
         lta_id=m["lta_id"],
-        agency_id=m["agency_id"],
         agency=m["agency_code"],
         lot_id=m["lot_id"],
         lot=m["number"],
@@ -294,28 +287,25 @@ def load_stored(conn: Connection, competition_id: int) -> Stored:
         needs_installation=bool(m["needs_installation"]),
         warranty_months=m["warranty_months"],
         created_at=m["created_at"],
-        created_by=m["created_by"],
         issued_at=m["issued_at"],
         deadline=m["deadline"],
         opened_at=m["opened_at"],
         opened_by=m["opened_by"],
+        evaluated_at=m["evaluated_at"],
+        evaluated_by=m["evaluated_by"],
         justification=m["justification"],
-        cancellation_reason=m["cancellation_reason"],
         version=m["version"],
         weights=tuple(ordered),
         lines=lines,
         invitations=invitations,
-        offers=_load_offers(conn, competition_id, lines),
+        offers=(),
     )
+    return with_offers(conn, stored) if offers else stored
 
 
-def _criterion_order(name: str) -> int:
-    return _CRITERIA_ORDER.index(name) if name in _CRITERIA_ORDER else len(_CRITERIA_ORDER)
-
-
-def _load_offers(
-    conn: Connection, competition_id: int, lines: Sequence[StoredLine]
-) -> tuple[StoredOffer, ...]:
+def with_offers(conn: Connection, stored: Stored) -> Stored:
+    """`stored` with its offers, in the order received, each with its prices
+    (`load_offer_prices`)."""
     o = Offer.__table__.c
     rows = conn.execute(
         select(
@@ -323,7 +313,6 @@ def _load_offers(
             o.consolidator_id,
             Consolidator.code,
             o.received_at,
-            o.recorded_by,
             o.currency,
             o.delivery_days,
             o.warranty_months,
@@ -337,44 +326,23 @@ def _load_offers(
             o.total,
             o.hash_ok,
             o.total_usd,
+            o.fx_units_per_usd,
+            o.fx_effective_date,
+            o.past_performance,
             o.score,
             o.rank,
             o.version,
         )
         .join(Consolidator, Consolidator.id == o.consolidator_id)
-        .where(o.competition_id == competition_id)
+        .where(o.competition_id == stored.id)
         .order_by(o.received_at, o.id)
     ).all()
-    if not rows:
-        return ()
-    ids = [r.id for r in rows]
-    line_no = {line.id: line.line_no for line in lines}
-    prices: dict[int, dict[int, Decimal]] = {i: {} for i in ids}
-    for offer_id, req_id, price in conn.execute(
-        select(OfferLine.offer_id, OfferLine.requirement_line_id, OfferLine.unit_price).where(
-            OfferLine.offer_id.in_(ids)
-        )
-    ):
-        if req_id in line_no:
-            prices[offer_id][line_no[req_id]] = price
-    services: dict[int, list[tuple[str, Decimal]]] = {i: [] for i in ids}
-    for offer_id, code, price in conn.execute(
-        select(OfferService.offer_id, ServiceType.code, OfferService.price)
-        .join(ServiceType, ServiceType.id == OfferService.service_type_id)
-        .where(OfferService.offer_id.in_(ids))
-    ):
-        services[offer_id].append((code, price))
-    offers = []
-    for r in rows:
-        by_line = prices[r.id]
-        offers.append(
-            StoredOffer(
-                *r,
-                line_prices=tuple(by_line[n] for n in sorted(by_line)),
-                services=tuple(sorted(services[r.id], key=lambda s: service_order(s[0]))),
-            )
-        )
-    return tuple(offers)
+    prices = load_offer_prices(conn, [r.id for r in rows], [line.id for line in stored.lines])
+    offers = tuple(
+        StoredOffer(*r, line_prices=prices[r.id].line_prices, services=prices[r.id].services)
+        for r in rows
+    )
+    return replace(stored, offers=offers)
 
 
 def conflict(conn: Connection, competition_id: int, reference: str) -> CompetitionConflict:
@@ -391,29 +359,96 @@ def conflict(conn: Connection, competition_id: int, reference: str) -> Competiti
     return CompetitionConflict(reference, row.who, row.at)
 
 
-def load_for_change(conn: Connection, competition_id: int, expected_version: int | None) -> Stored:
+def load_for_change(conn: Connection, competition_id: int, expected_version: int) -> Stored:
     """The stored competition, refused as a conflict when it is not at `expected_version`."""
     try:
         stored = load_stored(conn, competition_id)
     except CompetitionMissing as exc:
         raise Refused([bad_input(str(exc), None)]) from None
-    if expected_version is not None and stored.version != expected_version:
+    if stored.version != expected_version:
         raise conflict(conn, stored.id, stored.reference)
     return stored
 
 
+def load_for_action(
+    conn: Connection,
+    competition_id: int,
+    expected_version: int,
+    actor: Actor,
+    *,
+    only: Collection[str] = (),
+    needs: str = "",
+) -> Stored:
+    """The stored competition an action of `actor` starts from: at `expected_version` (else the
+    conflict), R26 against its agency, and in one of the statuses `only` (when given; else
+    refused: "REF is STATUS: `needs`")."""
+    stored = load_for_change(conn, competition_id, expected_version)
+    ensure_allowed(actor, stored.agency)
+    if only and stored.status not in only:
+        raise refuse(f"{stored.reference} is {label(stored.status)}: {needs}")
+    return stored
+
+
+@dataclass(frozen=True)
+class CompetitionHead:
+    """The few columns of a competition a change of its status alone needs."""
+
+    id: int
+    reference: str
+    agency: str
+    status: str
+    version: int
+
+
+def competition_head(conn: Connection, reference: str, agency: str) -> CompetitionHead | None:
+    """The competition `reference` of `agency` (None: no such competition of that agency)."""
+    row = conn.execute(
+        select(_MC.c.id, _MC.c.reference, Agency.code, _MC.c.status, _MC.c.version)
+        .join(Agency, Agency.id == _MC.c.agency_id)
+        .where(_MC.c.reference == reference, Agency.code == agency)
+    ).first()
+    return CompetitionHead(*row) if row is not None else None
+
+
 def bump_version(
-    conn: Connection, stored: Stored, version: int, values: Mapping[str, object]
+    conn: Connection,
+    competition: Stored | CompetitionHead,
+    version: int,
+    values: Mapping[str, object],
 ) -> int:
     """Write `values` and the next version on the competition still at `version`."""
     result = conn.execute(
         update(_MC)
-        .where(_MC.c.id == stored.id, _MC.c.version == version)
+        .where(_MC.c.id == competition.id, _MC.c.version == version)
         .values(**values, version=version + 1)
     )
     if result.rowcount != 1:
-        raise conflict(conn, stored.id, stored.reference)
+        raise conflict(conn, competition.id, competition.reference)
     return version + 1
+
+
+def change_status(
+    conn: Connection,
+    competition: Stored | CompetitionHead,
+    status: str,
+    actor: Actor,
+    now: datetime,
+    action: str,
+    *,
+    values: Mapping[str, object] | None = None,
+    after: Mapping[str, object] | None = None,
+    version: int | None = None,
+) -> int:
+    """Move `competition` to `status` (writing `values` too) under the optimistic check of
+    `version` (default: its own), with the audit event `action` (R25): before, its status;
+    after, the new one and `after`. The new version."""
+    at = competition.version if version is None else version
+    new = bump_version(conn, competition, at, {"status": status, **(values or {})})
+    record(
+        conn, actor, now, competition.id, action,
+        {"status": competition.status}, {"status": status, **(after or {})},
+    )  # fmt: skip
+    return new
 
 
 # --- holders and eligibility -----------------------------------------------------------------
@@ -423,6 +458,7 @@ def bump_version(
 class Eligibility:
     id: int
     code: str
+    name: str
     eligibility: str
     since: date | None
     reason: str | None
@@ -432,6 +468,17 @@ class Eligibility:
         return check_consolidator_eligible(
             self.code, self.eligibility, action, self.since, self.reason
         )
+
+    @property
+    def exclusion_reason(self) -> str:
+        """The reason recorded when the holder is left out because it is not eligible (R17):
+        `R17: suspended since 2026-03-01 (…)`, an automatic exclusion."""
+        text = AUTOMATIC_EXCLUSION + label(self.eligibility)
+        if self.since:
+            text += f" since {day(self.since)}"
+        if self.reason and self.reason.strip():
+            text += f" ({self.reason.strip()})"
+        return text
 
 
 def lot_holdings(conn: Connection, lot_id: int, lot: int) -> list[Holding]:
@@ -453,22 +500,13 @@ def eligibilities(conn: Connection) -> dict[str, Eligibility]:
             select(
                 Consolidator.id,
                 Consolidator.code,
+                Consolidator.name,
                 Consolidator.eligibility,
                 Consolidator.eligibility_since,
                 Consolidator.eligibility_reason,
             )
         )
     }
-
-
-def rate_on(conn: Connection, currency: str, on: date) -> tuple[Rate | None, list[Finding]]:
-    """R20: the ORE rate in force on `on` (USD: 1), or the finding naming the currency and day."""
-    if currency == "USD":
-        return Rate("USD", on, Decimal(1), "USD"), []
-    row = conn.execute(Q_RATE, {"currency": currency, "on": on}).first()
-    rates = [Rate(currency, row[0], row[1], row[2])] if row else []
-    problems = check_rate_in_force(rates, currency, on, field="currency")
-    return (rates[0] if rates and not problems else None), problems
 
 
 def record(

@@ -1,6 +1,6 @@
 """Writing a mini-competition: the draft, its issue, the offers received, and the endings without
 an award (unsuccessful, cancelled). The opening, evaluation and award are in
-`competition_award` (re-exported here and by `lta_tui.services.competitions`).
+`competition_award` (both re-exported by `lta_tui.services.competitions`).
 
 Every function is one transaction (`write_transaction`, the lock of order writes, since an award
 writes an order), checks R26 against the competition's agency, moves the competition's version
@@ -22,22 +22,16 @@ from lta_tui.config import RulesConfig
 from lta_tui.domain.rules import (
     Refused,
     check_cancellation,
-    check_criteria,
     check_response_time,
     warnings_of,
 )
-from lta_tui.domain.states import OrderStatus
-from lta_tui.services.competition_award import (
-    award_competition,
-    evaluate_competition,
-    open_offers,
-    set_offer_compliance,
-)
+from lta_tui.domain.states import OrderStatus, label
 from lta_tui.services.competition_checks import (
     CheckedOffer,
     InvitationPlan,
     check_draft,
     check_offer,
+    check_stored_draft,
     competition_snapshot,
     plan_invitations,
 )
@@ -46,13 +40,14 @@ from lta_tui.services.competition_stored import (
     S,
     Stored,
     bump_version,
+    change_status,
     eligibilities,
     ensure_allowed,
-    label,
+    is_automatic_exclusion,
+    load_for_action,
     load_for_change,
     lot_holdings,
     record,
-    refuse,
     saved,
 )
 from lta_tui.services.competition_types import (
@@ -60,9 +55,10 @@ from lta_tui.services.competition_types import (
     OfferInput,
     SavedCompetition,
 )
-from lta_tui.services.order_checks import bad_input
+from lta_tui.services.order_checks import bad_input, refuse
+from lta_tui.services.order_lifecycle import cancel_order_in
 from lta_tui.services.order_types import Actor, NeedsAcknowledgement
-from lta_tui.services.order_write import audit, aware, pending_warnings, write_transaction
+from lta_tui.services.order_write import aware, pending_warnings, write_transaction
 from lta_tui.store.models import (
     Award,
     CompetitionCriterion,
@@ -77,15 +73,11 @@ from lta_tui.store.models import (
 )
 
 __all__ = [
-    "award_competition",
     "cancel_competition",
     "declare_unsuccessful",
-    "evaluate_competition",
     "issue_competition",
-    "open_offers",
     "record_offer",
     "save_competition",
-    "set_offer_compliance",
 ]
 
 _MC = MiniCompetition.__table__
@@ -268,32 +260,34 @@ def issue_competition(
     acknowledged: Collection[str] = (),
 ) -> SavedCompetition:
     """Issue a draft: it opens for offers, its criteria and weights are fixed (R7), and the
-    invitations are filled again on the issue date (R1: active holders then; R17: a suspended
-    holder is left out). R4: the deadline must be after the issue (E); a response time under
+    invitations are filled again on the issue date (R1: the active holders then, except those
+    a user left out; R17: a holder suspended then is left out, its suspension the reason, and
+    one suspended at the draft but eligible now is invited). The stored draft is checked again
+    (R3, R7, R18, R19). R4: the deadline must be after the issue (E); a response time under
     `rules.min_response_working_days` raises `NeedsAcknowledgement` unless "R4" is in
     `acknowledged`."""
     now = aware(now)
     with write_transaction(engine) as conn:
-        stored = load_for_change(conn, competition_id, expected_version)
-        ensure_allowed(actor, stored.agency)
-        if stored.status != S.draft.value:
-            raise refuse(f"{stored.reference} is {label(stored.status)}: only a draft is issued")
+        stored = load_for_action(
+            conn, competition_id, expected_version, actor, only=(S.draft.value,),
+            needs="only a draft is issued",
+        )  # fmt: skip
         if stored.deadline is None or stored.fx_rate_date is None:
             missing = "deadline" if stored.deadline is None else "fx_rate_date"
             raise refuse(
-                f"{stored.reference} has no {missing.replace('_', ' ')}: edit the draft first",
+                f"{stored.reference} has no {label(missing)}: edit the draft first",
                 missing,
             )
         found = check_response_time(now, stored.deadline, rules.min_response_working_days)
-        found += check_criteria(stored.evaluation_method, dict(stored.weights))
-        if not stored.lines:
-            found.append(bad_input(f"{stored.reference} has no requirement line", "lines"))
+        found += check_stored_draft(stored)
         holdings = lot_holdings(conn, stored.lot_id, stored.lot)
         holders = {h.consolidator for h in holdings if now.date() in h.period}
-        left_out = {
+        left_out = {  # the user's exclusions (R2); the automatic ones are decided again
             i.consolidator: i.exclusion_reason or ""
             for i in stored.invitations
-            if not i.invited and i.consolidator in holders
+            if not i.invited
+            and i.consolidator in holders
+            and not is_automatic_exclusion(i.exclusion_reason)
         }
         plans, problems = plan_invitations(
             holdings, eligibilities(conn), stored.lot, now.date(), left_out
@@ -313,9 +307,6 @@ def issue_competition(
         pending = pending_warnings(warnings_of(found), acknowledged)
         if pending:
             raise NeedsAcknowledgement(pending)
-        version = bump_version(
-            conn, stored, stored.version, {"status": S.open.value, "issued_at": now}
-        )
         conn.execute(delete(Invitation).where(Invitation.competition_id == stored.id))
         _write_invitations(conn, stored.id, plans)
         before = {
@@ -337,6 +328,9 @@ def issue_competition(
         warnings = warnings_of(found)
         if warnings:
             after["acknowledged"] = [w.message for w in warnings]
+        version = bump_version(
+            conn, stored, stored.version, {"status": S.open.value, "issued_at": now}
+        )
         record(conn, actor, now, stored.id, "issue", before, after)
         return saved(stored, version, S.open.value)
 
@@ -365,13 +359,11 @@ def record_offer(
     late and the hash — no price)."""
     now = aware(now)
     with write_transaction(engine) as conn:
-        stored = load_for_change(conn, competition_id, expected_version)
-        ensure_allowed(actor, stored.agency)
-        if stored.status not in (S.open.value, S.closed.value):
-            raise refuse(
-                f"{stored.reference} is {label(stored.status)}: offers are recorded while it is"
-                " open, before the opening"
-            )
+        stored = load_for_action(
+            conn, competition_id, expected_version, actor,
+            only=(S.open.value, S.closed.value),
+            needs="offers are recorded while it is open, before the opening",
+        )  # fmt: skip
         checked = check_offer(conn, stored, offer, now)
         old = checked.replaces
         if old is not None and (old.content_hash, old.compliant, old.disqualification_reason) == (
@@ -475,8 +467,7 @@ def declare_unsuccessful(
     ending reason (`cancellation_reason`)."""
     now = aware(now)
     with write_transaction(engine) as conn:
-        stored = load_for_change(conn, competition_id, expected_version)
-        ensure_allowed(actor, stored.agency)
+        stored = load_for_action(conn, competition_id, expected_version, actor)
         past_deadline = stored.deadline is not None and now > stored.deadline
         allowed = stored.status in (S.closed.value, S.opened.value, S.evaluated.value) or (
             stored.status == S.open.value and past_deadline
@@ -497,21 +488,10 @@ def declare_unsuccessful(
                 f" ({', '.join(valid)}): open, evaluate and award it, or cancel it with a reason",
                 "reason",
             )
-        version = bump_version(
-            conn,
-            stored,
-            stored.version,
-            {"status": S.unsuccessful.value, "cancellation_reason": why},
-        )
-        record(
-            conn,
-            actor,
-            now,
-            stored.id,
-            "unsuccessful",
-            {"status": stored.status},
-            {"status": S.unsuccessful.value, "reason": why},
-        )
+        version = change_status(
+            conn, stored, S.unsuccessful.value, actor, now, "unsuccessful",
+            values={"cancellation_reason": why}, after={"reason": why},
+        )  # fmt: skip
         return saved(stored, version, S.unsuccessful.value)
 
 
@@ -530,11 +510,11 @@ def cancel_competition(
 ) -> SavedCompetition:
     """Cancel a competition in any state before ordered. R11: a reason is required, and no
     cancellation once an order from its award is issued; a draft order from the award is
-    cancelled with it (audited on the order)."""
+    cancelled with it, as `cancel_order` cancels it (R26 on the order's agency, its version
+    checked, audited on the order)."""
     now = aware(now)
     with write_transaction(engine) as conn:
-        stored = load_for_change(conn, competition_id, expected_version)
-        ensure_allowed(actor, stored.agency)
+        stored = load_for_action(conn, competition_id, expected_version, actor)
         orders = conn.execute(
             select(Order.id, Order.po_number, Order.status, Order.version)
             .join(Award, Award.id == Order.award_id)
@@ -553,46 +533,16 @@ def cancel_competition(
         why = reason.strip()
         for o in orders:
             if o.status == OrderStatus.draft.value:
-                _cancel_draft_order(conn, o, stored.reference, why, actor, now)
-        version = bump_version(
-            conn,
-            stored,
-            stored.version,
-            {"status": S.cancelled.value, "cancellation_reason": why},
-        )
-        record(
-            conn,
-            actor,
-            now,
-            stored.id,
-            "cancel",
-            {"status": stored.status},
-            {"status": S.cancelled.value, "reason": why},
-        )
+                cancel_order_in(
+                    conn,
+                    o.id,
+                    actor,
+                    now=now,
+                    reason=f"{stored.reference} was cancelled: {why}",
+                    expected_version=o.version,
+                )
+        version = change_status(
+            conn, stored, S.cancelled.value, actor, now, "cancel",
+            values={"cancellation_reason": why}, after={"reason": why},
+        )  # fmt: skip
         return saved(stored, version, S.cancelled.value)
-
-
-def _cancel_draft_order(
-    conn: Connection, order, reference: str, why: str, actor: Actor, now: datetime
-) -> None:
-    text = f"{reference} was cancelled: {why}"
-    conn.execute(
-        update(Order.__table__)
-        .where(Order.id == order.id)
-        .values(
-            status=OrderStatus.cancelled.value,
-            cancellation_reason=text,
-            version=order.version + 1,
-            updated_at=now,
-            updated_by=actor.name,
-        )
-    )
-    audit(
-        conn,
-        actor,
-        now,
-        order.id,
-        "cancel",
-        {"status": order.status},
-        {"status": OrderStatus.cancelled.value, "reason": text},
-    )

@@ -12,6 +12,12 @@ Everything returned is a plain frozen dataclass.
 from __future__ import annotations
 
 from lta_tui.domain.states import effective_status
+from lta_tui.services.competition_award import (
+    award_competition,
+    evaluate_competition,
+    open_offers,
+    set_offer_compliance,
+)
 from lta_tui.services.competition_context import (
     CompetitionNotFound,
     competition_form_context,
@@ -29,15 +35,11 @@ from lta_tui.services.competition_types import (
     SavedCompetition,
 )
 from lta_tui.services.competition_write import (
-    award_competition,
     cancel_competition,
     declare_unsuccessful,
-    evaluate_competition,
     issue_competition,
-    open_offers,
     record_offer,
     save_competition,
-    set_offer_compliance,
 )
 from lta_tui.services.order_types import Actor, NeedsAcknowledgement, SavedOrder
 

@@ -27,7 +27,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from lta_tui.config import RulesConfig
 from lta_tui.domain.fx import Rate, to_usd
-from lta_tui.domain.money import QUANTITY_DIGITS, SCALE_DIGITS, line_amount, round_money
+from lta_tui.domain.money import (
+    QUANTITY_DIGITS,
+    SCALE_DIGITS,
+    line_amount,
+    round_money,
+    within_decimals,
+)
 from lta_tui.domain.rules import (
     AwardTerms,
     CatalogueEntry,
@@ -45,30 +51,27 @@ from lta_tui.domain.rules import (
     check_order_matches_award,
     check_permission,
     check_quantity_and_price,
-    check_rate_in_force,
     collect,
 )
 from lta_tui.domain.rules._render import line_field, line_prefix, money
-from lta_tui.domain.rules.findings import Severity, error
-from lta_tui.domain.states import SPEND_STATUSES, Channel, LineKind, OrderStatus
+from lta_tui.domain.rules.findings import Refused, Severity, error
+from lta_tui.domain.states import SPEND_STATUSES, Channel, LineKind, OrderStatus, label
+from lta_tui.services.fx_rates import rate_on
+from lta_tui.services.offer_prices import landed_totals
 from lta_tui.services.order_types import Actor, LineFigures, LineInput, OrderCheck, OrderInput
 from lta_tui.store.models import (
     Agency,
     Award,
     CatalogueItem,
     Consolidator,
-    ExchangeRate,
     Lot,
     LotHolding,
     Lta,
     MiniCompetition,
     Offer,
-    OfferLine,
-    OfferService,
     Order,
     OrderAmendment,
     OrderLine,
-    RequirementLine,
     ServiceType,
     SubLta,
 )
@@ -94,6 +97,11 @@ _HEADER_LOCKED = (
 def bad_input(text: str, field_name: str | None) -> Finding:
     """A finding about the input itself (a missing value, a malformed code): always an error."""
     return Finding(INPUT, Severity.error, text, field_name)
+
+
+def refuse(text: str, field_name: str | None = "status") -> Refused:
+    """A refusal that is not a numbered rule (a status that does not allow the action)."""
+    return Refused([bad_input(text, field_name)])
 
 
 @dataclass(frozen=True)
@@ -156,12 +164,6 @@ Q_FIRST_LTA = _LTA_COLUMNS.order_by(Lta.id).limit(1)
 Q_LOT = select(Lot.id).where(Lot.lta_id == _P("lta_id"), Lot.number == _P("number"))
 Q_HOLDINGS = select(LotHolding.active_from, LotHolding.active_to).where(
     LotHolding.consolidator_id == _P("consolidator_id"), LotHolding.lot_id == _P("lot_id")
-)
-Q_RATE = (
-    select(ExchangeRate.effective_date, ExchangeRate.units_per_usd, ExchangeRate.source)
-    .where(ExchangeRate.currency == _P("currency"), ExchangeRate.effective_date <= _P("on"))
-    .order_by(ExchangeRate.effective_date.desc())
-    .limit(1)
 )
 Q_SERVICES = select(ServiceType.code, ServiceType.id)
 Q_SUB_LTA = (
@@ -401,7 +403,7 @@ def evaluate(
         found.append(
             [
                 bad_input(
-                    f"{existing.po_number} is {existing.status.replace('_', ' ')}:"
+                    f"{existing.po_number} is {label(existing.status)}:"
                     " only a draft, issued or partially delivered order can be changed",
                     "status",
                 )
@@ -436,7 +438,7 @@ def evaluate(
     if order.channel == Channel.direct.value:
         sub = _sub_lta(conn, order, found)
     elif order.channel == Channel.mini_competition.value:
-        comp = _competition(conn, order, found)
+        comp = _competition(conn, order, existing, found)
     else:
         found.append(
             [
@@ -486,7 +488,8 @@ def evaluate(
         if keep_rate and existing is not None and existing.rate.currency == order.currency:
             rate = existing.rate
         else:
-            rate = _rate_in_force(conn, order.currency, order.order_date, found)
+            rate, problems = rate_on(conn, order.currency, order.order_date)
+            found.append(problems)
 
     # the lines: shape, R18, amounts
     figures, line_findings = _lines(conn, order, rate, ids)
@@ -508,10 +511,12 @@ def evaluate(
             check_order_matches_award(
                 comp.terms,
                 competition=comp.reference,
+                agency=order.agency,
                 consolidator=order.consolidator,
                 lot=order.lot,
                 currency=order.currency,
                 total=total,
+                changing=existing is not None,
             )
         )
 
@@ -580,7 +585,7 @@ def _amendment_header(order: OrderInput, existing: Existing) -> list[Finding]:
         if before != after and attr != "agency":
             found.append(
                 bad_input(
-                    f"{existing.po_number} is issued: its {attr.replace('_', ' ')} cannot change"
+                    f"{existing.po_number} is issued: its {label(attr)} cannot change"
                     f" ({before} → {after}); cancel it and place a new order instead",
                     field_name,
                 )
@@ -676,7 +681,12 @@ class _CompetitionRow:
     terms: AwardTerms | None
 
 
-def _competition(conn: Connection, order: OrderInput, found: list) -> _CompetitionRow | None:
+def _competition(
+    conn: Connection, order: OrderInput, existing: Existing | None, found: list
+) -> _CompetitionRow | None:
+    """The competition the order comes from, with what R14 checks of its award: the
+    competition's agency and status, the awarded offer (its landed total as written at the
+    opening) and the award's other orders not cancelled."""
     ref = (order.competition or "").strip()
     if not ref:
         found.append(
@@ -687,12 +697,16 @@ def _competition(conn: Connection, order: OrderInput, found: list) -> _Competiti
         select(
             MiniCompetition.id,
             MiniCompetition.lta_id,
+            MiniCompetition.status,
+            Agency.code,
             Award.id,
             Offer.id,
             Offer.currency,
+            Offer.total,
             Consolidator.code,
             Lot.number,
         )
+        .join(Agency, Agency.id == MiniCompetition.agency_id)
         .join(Lot, Lot.id == MiniCompetition.lot_id)
         .outerjoin(Award, Award.competition_id == MiniCompetition.id)
         .outerjoin(Offer, Offer.id == Award.offer_id)
@@ -702,39 +716,22 @@ def _competition(conn: Connection, order: OrderInput, found: list) -> _Competiti
     if row is None:
         found.append([bad_input(f"there is no mini-competition {ref!r}", "competition")])
         return None
-    if row[2] is None:
-        return _CompetitionRow(ref, row[1], None, None)  # R14 refuses: no award
-    offer_id, currency = row[3], row[4]
-    total = Decimal(0)
-    for quantity, price in conn.execute(
-        select(RequirementLine.quantity, OfferLine.unit_price)
-        .join(RequirementLine, RequirementLine.id == OfferLine.requirement_line_id)
-        .where(OfferLine.offer_id == offer_id)
-    ):
-        total += line_amount(quantity, price, currency)
-    for (price,) in conn.execute(
-        select(OfferService.price).where(OfferService.offer_id == offer_id)
-    ):
-        total += price
-    return _CompetitionRow(ref, row[1], row[2], AwardTerms(ref, row[5], row[6], currency, total))
-
-
-def _rate_in_force(conn: Connection, currency: str, on: date, found: list) -> Rate | None:
-    """R20 through check_rate_in_force; the one rate read is the latest on or before `on`
-    (the unique index on currency and effective date answers it)."""
-    if currency == "USD":
-        return Rate("USD", on, Decimal(1), "USD")
-    row = conn.execute(Q_RATE, {"currency": currency, "on": on}).first()
-    rates = [Rate(currency, row[0], row[1], row[2])] if row else []
-    problems = check_rate_in_force(rates, currency, on, field="currency")
-    found.append(problems)
-    return rates[0] if rates and not problems else None
-
-
-def _digits_ok(value: Decimal, digits: int) -> bool:
-    """True when `value` has no more than `digits` decimals (trailing zeros do not count)."""
-    exponent = value.normalize().as_tuple().exponent
-    return isinstance(exponent, int) and exponent >= -digits
+    competition_id, lta_id, status, agency, award_id, offer_id, currency, total = row[:8]
+    if award_id is None:
+        return _CompetitionRow(ref, lta_id, None, None)  # R14 refuses: no award
+    if total is None:  # a row older than the totals written at the opening
+        total = landed_totals(conn, competition_id, [offer_id])[offer_id]
+    others = conn.execute(
+        select(Order.po_number)
+        .where(
+            Order.award_id == award_id,
+            Order.status != OrderStatus.cancelled.value,
+            Order.id != (existing.id if existing is not None else 0),
+        )
+        .order_by(Order.id)
+    ).scalars()
+    terms = AwardTerms(ref, agency, status, row[8], row[9], currency, total, tuple(others))
+    return _CompetitionRow(ref, lta_id, award_id, terms)
 
 
 def _lines(
@@ -797,7 +794,7 @@ def _lines(
         found.extend(rule)
         amount, amount_usd = Decimal(0), None
         usable = not rule
-        if line.quantity.is_finite() and not _digits_ok(line.quantity, QUANTITY_DIGITS):
+        if line.quantity.is_finite() and not within_decimals(line.quantity, QUANTITY_DIGITS):
             usable = False
             found.append(
                 bad_input(
@@ -805,7 +802,7 @@ def _lines(
                     line_field(n, "quantity"),
                 )
             )
-        if line.unit_price.is_finite() and not _digits_ok(line.unit_price, SCALE_DIGITS):
+        if line.unit_price.is_finite() and not within_decimals(line.unit_price, SCALE_DIGITS):
             usable = False
             found.append(
                 bad_input(
@@ -828,10 +825,7 @@ def _sub_lta_rate(
     currency), to convert USD amounts of orders in another currency; None when there is none."""
     if order_rate is not None and order_rate.currency == currency:
         return order_rate
-    if currency == "USD":
-        return Rate("USD", on, Decimal(1), "USD")
-    row = conn.execute(Q_RATE, {"currency": currency, "on": on}).first()
-    return Rate(currency, row[0], row[1], row[2]) if row else None
+    return rate_on(conn, currency, on)[0]
 
 
 def _from_usd(amount_usd: Decimal, rate: Rate | None) -> Decimal | None:
@@ -879,7 +873,7 @@ def _amendment(
     if not (order.amendment_reason or "").strip():
         found.append(
             bad_input(
-                f"{po} is {existing.status.replace('_', ' ')}: changing it is an amendment,"
+                f"{po} is {label(existing.status)}: changing it is an amendment,"
                 " which needs a reason",
                 "amendment_reason",
             )

@@ -17,17 +17,18 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from lta_tui.config import RulesConfig
-from lta_tui.domain.money import QUANTITY_DIGITS, format_quantity
+from lta_tui.domain.money import QUANTITY_DIGITS, format_quantity, within_decimals
 from lta_tui.domain.rules import Finding, Refused, check_permission
 from lta_tui.domain.rules._render import day
-from lta_tui.domain.rules.findings import Severity
-from lta_tui.domain.states import CompetitionStatus, OrderStatus
+from lta_tui.domain.states import CompetitionStatus, OrderStatus, label
+from lta_tui.services.competition_stored import change_status, competition_head
 from lta_tui.services.order_checks import (
     AMENDABLE,
     Existing,
     acknowledged_rules,
     bad_input,
     evaluate,
+    refuse,
 )
 from lta_tui.services.order_types import Actor, NeedsAcknowledgement, ReviewInput, SavedOrder
 from lta_tui.services.order_write import (
@@ -39,20 +40,12 @@ from lta_tui.services.order_write import (
     record_acknowledged,
     write_transaction,
 )
-from lta_tui.store.models import Delivery, MiniCompetition, Order, OrderLine, PerformanceReview
+from lta_tui.store.models import Delivery, Order, OrderLine, PerformanceReview
 
 S = OrderStatus
 _LINES = OrderLine.__table__
 #: The criteria of a performance review, each rated 1 (poor) to 4 (very good).
 REVIEW_CRITERIA = ("on_time_delivery", "quantity", "conformity", "responsiveness", "after_sales")
-
-
-def _label(status: str) -> str:
-    return status.replace("_", " ")
-
-
-def refuse(text: str, field: str | None = "status") -> Refused:
-    return Refused([Finding("status", Severity.error, text, field)])
 
 
 def _allowed(actor: Actor, existing: Existing) -> None:
@@ -87,7 +80,7 @@ def issue_order(
         _allowed(actor, existing)
         if existing.status != S.draft.value:
             raise refuse(
-                f"{existing.po_number} is {_label(existing.status)}: only a draft can be issued"
+                f"{existing.po_number} is {label(existing.status)}: only a draft can be issued"
             )
         check, _ = evaluate(conn, existing.input, actor, rules, existing, keep_rate=True)
         if check.errors:
@@ -115,27 +108,17 @@ def issue_order(
             {"status": S.issued.value, "first_total": existing.total},
         )
         if existing.input.competition:
-            _competition_ordered(conn, existing.input.competition, actor, now)
+            _competition_ordered(conn, existing, actor, now)
         return _saved(existing, version, S.issued.value)
 
 
-def _competition_ordered(conn: Connection, reference: str, actor: Actor, now: datetime) -> None:
-    """The competition an issued order comes from moves from awarded to ordered (audited)."""
-    mc = MiniCompetition.__table__
-    row = conn.execute(
-        select(mc.c.id, mc.c.version).where(
-            mc.c.reference == reference, mc.c.status == CompetitionStatus.awarded.value
-        )
-    ).first()
-    if row is None:
+def _competition_ordered(conn: Connection, order: Existing, actor: Actor, now: datetime) -> None:
+    """The competition an issued order comes from — the order's own agency's, as R14 checked —
+    moves from awarded to ordered (its version bumped, audited)."""
+    head = competition_head(conn, order.input.competition or "", order.agency)
+    if head is None or head.status != CompetitionStatus.awarded.value:
         return
-    conn.execute(
-        update(mc)
-        .where(mc.c.id == row.id)
-        .values(status=CompetitionStatus.ordered.value, version=row.version + 1)
-    )
-    before, after = CompetitionStatus.awarded.value, CompetitionStatus.ordered.value
-    audit(conn, actor, now, row.id, "ordered", {"status": before}, {"status": after}, "competition")
+    change_status(conn, head, CompetitionStatus.ordered.value, actor, now, "ordered")
 
 
 def record_delivery(
@@ -163,7 +146,7 @@ def record_delivery(
         po = existing.po_number
         if existing.status not in AMENDABLE:
             raise refuse(
-                f"{po} is {_label(existing.status)}: only an issued or partially delivered"
+                f"{po} is {label(existing.status)}: only an issued or partially delivered"
                 " order can take a delivery"
             )
         found: list[Finding] = []
@@ -192,8 +175,7 @@ def record_delivery(
             if not q.is_finite() or q <= 0:
                 found.append(bad_input(f"line {n}: delivered quantity {q} must be positive", where))
                 continue
-            exponent = q.normalize().as_tuple().exponent
-            if isinstance(exponent, int) and exponent < -QUANTITY_DIGITS:
+            if not within_decimals(q, QUANTITY_DIGITS):
                 found.append(
                     bad_input(
                         f"line {n}: delivered quantity {q} has more than {QUANTITY_DIGITS}"
@@ -268,31 +250,47 @@ def cancel_order(
     expected_version: int,
 ) -> SavedOrder:
     """Cancel a draft or an issued order (nothing delivered yet); the reason is required."""
-    now = aware(now)
     with write_transaction(engine) as conn:
-        existing = load_for_change(conn, order_id, expected_version)
-        _allowed(actor, existing)
-        if existing.status not in (S.draft.value, S.issued.value):
-            raise refuse(
-                f"{existing.po_number} is {_label(existing.status)}:"
-                " only a draft or issued order can be cancelled"
-            )
-        why = (reason or "").strip()
-        if not why:
-            raise refuse(f"cancelling {existing.po_number} needs a reason", "reason")
-        version = bump_version(
-            conn, existing, actor, now, {"status": S.cancelled.value, "cancellation_reason": why}
+        return cancel_order_in(
+            conn, order_id, actor, now=now, reason=reason, expected_version=expected_version
         )
-        audit(
-            conn,
-            actor,
-            now,
-            existing.id,
-            "cancel",
-            {"status": existing.status},
-            {"status": S.cancelled.value, "reason": why},
+
+
+def cancel_order_in(
+    conn: Connection,
+    order_id: int,
+    actor: Actor,
+    *,
+    now: datetime,
+    reason: str,
+    expected_version: int,
+) -> SavedOrder:
+    """`cancel_order` inside the caller's `write_transaction` (a competition cancelled with its
+    draft order): R26 on the order's agency, the optimistic version check, the audit event."""
+    now = aware(now)
+    existing = load_for_change(conn, order_id, expected_version)
+    _allowed(actor, existing)
+    if existing.status not in (S.draft.value, S.issued.value):
+        raise refuse(
+            f"{existing.po_number} is {label(existing.status)}:"
+            " only a draft or issued order can be cancelled"
         )
-        return _saved(existing, version, S.cancelled.value)
+    why = (reason or "").strip()
+    if not why:
+        raise refuse(f"cancelling {existing.po_number} needs a reason", "reason")
+    version = bump_version(
+        conn, existing, actor, now, {"status": S.cancelled.value, "cancellation_reason": why}
+    )
+    audit(
+        conn,
+        actor,
+        now,
+        existing.id,
+        "cancel",
+        {"status": existing.status},
+        {"status": S.cancelled.value, "reason": why},
+    )
+    return _saved(existing, version, S.cancelled.value)
 
 
 def close_order(
@@ -305,7 +303,7 @@ def close_order(
         _allowed(actor, existing)
         if existing.status != S.delivered.value:
             raise refuse(
-                f"{existing.po_number} is {_label(existing.status)}:"
+                f"{existing.po_number} is {label(existing.status)}:"
                 " only a delivered order can be closed"
             )
         version = bump_version(conn, existing, actor, now, {"status": S.closed.value})
@@ -343,9 +341,7 @@ def review_order(
     for name in REVIEW_CRITERIA:
         value = getattr(review, name)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
-            found.append(
-                bad_input(f"{name.replace('_', ' ')}: rate it 1 to 4, not {value!r}", name)
-            )
+            found.append(bad_input(f"{label(name)}: rate it 1 to 4, not {value!r}", name))
     if found:
         raise Refused(found)
     with write_transaction(engine) as conn:
@@ -353,7 +349,7 @@ def review_order(
         _allowed(actor, existing)
         if existing.status not in (S.delivered.value, S.closed.value):
             raise refuse(
-                f"{existing.po_number} is {_label(existing.status)}:"
+                f"{existing.po_number} is {label(existing.status)}:"
                 " only a delivered or closed order can be rated"
             )
         ids = conn.execute(

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from lta_tui.config import RulesConfig
+from lta_tui.domain.dates import aware
 from lta_tui.domain.fx import Rate
 from lta_tui.domain.rules import AuditRecord, Finding, Refused
 from lta_tui.domain.states import OrderStatus
@@ -78,11 +79,6 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         except BaseException:
             conn.rollback()
             raise
-
-
-def aware(now: datetime) -> datetime:
-    """`now` with a timezone (a naive time is taken as UTC)."""
-    return now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
 
 
 def conflict(conn: Connection, order_id: int) -> OrderConflict:

@@ -19,6 +19,7 @@ from lta_tui.domain.rules import (
     check_holder_active,
     check_left_out_holders,
     check_offer_on_time,
+    check_offer_still_valid,
     check_prices_unsealed,
     check_response_time,
     check_unspsc_in_lot,
@@ -387,6 +388,20 @@ def test_r10_rank_1_award_is_kept():
 
 def test_r10_justified_award_below_rank_1_is_kept():
     assert check_award("UNDP-MC-2026-001", RANK2, 2, "rank 1 cannot deliver in time") == []
+
+
+def test_r10_an_offer_expired_before_the_award_day_warns():
+    f = only(check_offer_still_valid("BYTE", date(2027, 1, 31), date(2027, 3, 1)), Severity.warning)
+    assert f.rule == "R10" and f.field == "offer"
+    assert f.message == (
+        "R10: the offer of BYTE was valid until 2027-01-31, before the award on 2027-03-01:"
+        " confirm that BYTE still holds its prices and terms"
+    )
+
+
+def test_r10_an_offer_valid_on_the_award_day_or_without_end_is_kept():
+    assert check_offer_still_valid("BYTE", date(2027, 3, 1), date(2027, 3, 1)) == []
+    assert check_offer_still_valid("BYTE", None, date(2027, 3, 1)) == []
 
 
 # --- R11 -------------------------------------------------------------------------------------

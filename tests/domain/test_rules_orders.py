@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -178,12 +180,13 @@ def test_r13_order_in_the_sub_lta_currency_is_kept():
 
 # --- R14 -------------------------------------------------------------------------------------
 
-AWARD = AwardTerms("UNDP-MC-2026-001", "BYTE", 2, "USD", D("25000.00"))
+AWARD = AwardTerms("UNDP-MC-2026-001", "UNDP", "awarded", "BYTE", 2, "USD", D("25000.00"))
 
 
 def matches(award=AWARD, **kw):
     args = {
         "competition": "UNDP-MC-2026-001",
+        "agency": "UNDP",
         "consolidator": "BYTE",
         "lot": 2,
         "currency": "USD",
@@ -216,6 +219,36 @@ def test_r14_order_without_award_is_refused():
 
 def test_r14_award_of_another_competition_is_refused():
     assert "the award is for UNDP-MC-2026-001" in only(matches(competition="X")).message
+
+
+def test_r14_order_of_another_agency_is_refused():
+    f = only(matches(agency="UNICEF"))
+    assert f.field == "agency" and f.message == (
+        "R14: UNDP-MC-2026-001 is a UNDP competition: a UNICEF order cannot be placed from it"
+    )
+
+
+@pytest.mark.parametrize("status", ["draft", "evaluated", "cancelled", "unsuccessful", "ordered"])
+def test_r14_new_order_from_a_competition_not_awarded_is_refused(status):
+    f = only(matches(dataclasses.replace(AWARD, status=status)))
+    assert f.field == "competition" and f.message == (
+        f"R14: UNDP-MC-2026-001 is {status}: an order is placed only from an awarded competition"
+    )
+
+
+def test_r14_second_order_of_an_award_is_refused():
+    ordered = dataclasses.replace(AWARD, status="ordered", orders=("UNDP-2026-000007",))
+    for award in (ordered, dataclasses.replace(AWARD, orders=("UNDP-2026-000007",))):
+        assert only(matches(award)).message == (
+            "R14: the award of UNDP-MC-2026-001 already has order UNDP-2026-000007:"
+            " one order per award"
+        )
+
+
+def test_r14_the_award_s_own_order_is_kept_once_the_competition_is_ordered():
+    assert matches(dataclasses.replace(AWARD, status="ordered"), changing=True) == []
+    cancelled = dataclasses.replace(AWARD, status="cancelled")
+    assert "is cancelled" in only(matches(cancelled, changing=True)).message
 
 
 def test_r14_order_matching_the_award_is_kept():

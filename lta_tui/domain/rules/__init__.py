@@ -18,6 +18,7 @@ from lta_tui.domain.rules.bidding import (
     check_holder_active,
     check_left_out_holders,
     check_offer_on_time,
+    check_offer_still_valid,
     check_prices_unsealed,
     check_response_time,
     check_unspsc_in_lot,
@@ -99,9 +100,15 @@ RULES = {
     "R25": check_audit_event,
     "R26": check_permission,
 }
+#: Rule number → the further functions that check a part of it on their own (a warning beside
+#: the rule's errors, asked at another moment); each names the rule in its docstring too.
+RULE_PARTS = {
+    "R10": (check_offer_still_valid,),
+}
 
 __all__ = [
     "RULES",
+    "RULE_PARTS",
     "AuditRecord",
     "AwardTerms",
     "CatalogueEntry",
@@ -128,6 +135,7 @@ __all__ = [
     "check_iso_codes",
     "check_left_out_holders",
     "check_offer_on_time",
+    "check_offer_still_valid",
     "check_order_date",
     "check_order_matches_award",
     "check_permission",

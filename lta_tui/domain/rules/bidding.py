@@ -14,9 +14,9 @@ from lta_tui.domain.rules._ratio import as_decimal, exceeds_pct, share_pct
 from lta_tui.domain.rules._render import day, line_field, line_prefix, moment, money, percent
 from lta_tui.domain.rules.findings import Finding, error, warning
 from lta_tui.domain.rules.records import Holding, holders_on, holdings_of, holds_lot
-from lta_tui.domain.states import SPEND_STATUSES, Criterion, EvaluationMethod
+from lta_tui.domain.states import CRITERIA, SPEND_STATUSES, Criterion, EvaluationMethod
 
-_CRITERIA = {c.value for c in Criterion}
+_CRITERIA = set(CRITERIA)
 #: Order states from which an order counts as issued (a competition can no longer be cancelled).
 _ISSUED = {s.value for s in SPEND_STATUSES}
 
@@ -313,6 +313,27 @@ def check_award(
             )
         )
     return found
+
+
+def check_offer_still_valid(
+    consolidator: str, valid_until: date | None, award_day: date
+) -> list[Finding]:
+    """R10 (W): an offer whose validity ended before the award day is awarded only once the user
+    acknowledges it (the consolidator must confirm it still holds its prices and terms).
+
+    `valid_until` is the offer's last valid day (None: no end stated); an offer valid on the
+    award day itself is kept.
+    """
+    if valid_until is None or valid_until >= award_day:
+        return []
+    return [
+        warning(
+            "R10",
+            f"the offer of {consolidator} was valid until {day(valid_until)}, before the award on"
+            f" {day(award_day)}: confirm that {consolidator} still holds its prices and terms",
+            "offer",
+        )
+    ]
 
 
 def check_cancellation(

@@ -12,7 +12,7 @@ from lta_tui.domain.rules._ratio import as_decimal, exceeds_pct, reaches_pct, sh
 from lta_tui.domain.rules._render import day, line_field, line_prefix, money, percent
 from lta_tui.domain.rules.findings import Finding, error, warning
 from lta_tui.domain.rules.records import Holding, Period, holdings_of, holds_lot
-from lta_tui.domain.states import Eligibility
+from lta_tui.domain.states import CompetitionStatus, Eligibility, label
 
 
 def check_order_date(
@@ -201,28 +201,43 @@ def _check_catalogue_line(
 
 @dataclass(frozen=True)
 class AwardTerms:
-    """What an award fixes for the order placed from it: who, which lot, which offer."""
+    """What an award fixes for the order placed from it: whose competition, in which state, who,
+    which lot, which offer, and the award's other orders."""
 
     competition: str
+    agency: str  # the competition's agency
+    status: str  # the competition's status (CompetitionStatus value)
     consolidator: str
     lot: int
     offer_currency: str
     offer_total: Decimal
+    #: PO numbers of the award's orders that are not cancelled, the order checked excepted.
+    orders: tuple[str, ...] = ()
+
+
+#: Competition states an order may be placed from; its own order also once it is issued.
+_ORDERABLE = (CompetitionStatus.awarded.value,)
+_ORDERED = (CompetitionStatus.awarded.value, CompetitionStatus.ordered.value)
 
 
 def check_order_matches_award(
     award: AwardTerms | None,
     *,
     competition: str,
+    agency: str,
     consolidator: str,
     lot: int,
     currency: str,
     total: Decimal,
+    changing: bool = False,
 ) -> list[Finding]:
     """R14 (E): an order from a competition matches the award's consolidator, lot and offer.
 
-    Matching the offer means the order is in the offer's currency and its total does not
-    exceed the awarded offer's total (a smaller order, e.g. fewer units, is allowed).
+    It is an order of the competition's own agency, placed while the competition is awarded
+    (`changing`: the stored order being edited, issued or amended, also once it is ordered),
+    and the award's only order that is not cancelled. Matching the offer means the order is in
+    the offer's currency and its total does not exceed the awarded offer's total (a smaller
+    order, e.g. fewer units, is allowed).
     """
     if award is None:
         return [
@@ -232,6 +247,33 @@ def check_order_matches_award(
     if award.competition != competition:
         found.append(
             error("R14", f"the award is for {award.competition}, not {competition}", "award")
+        )
+    if award.agency != agency:
+        found.append(
+            error(
+                "R14",
+                f"{competition} is a {award.agency} competition: a {agency} order cannot be"
+                " placed from it",
+                "agency",
+            )
+        )
+    if award.orders:
+        found.append(
+            error(
+                "R14",
+                f"the award of {competition} already has order {', '.join(award.orders)}:"
+                " one order per award",
+                "competition",
+            )
+        )
+    elif award.status not in (_ORDERED if changing else _ORDERABLE):
+        found.append(
+            error(
+                "R14",
+                f"{competition} is {label(award.status)}: an order is placed only from an"
+                " awarded competition",
+                "competition",
+            )
         )
     if award.consolidator != consolidator:
         found.append(

@@ -134,3 +134,21 @@ def test_cancelling_the_competition_cancels_its_draft_order_as_the_order_service
     with engine.connect() as conn:
         row = conn.execute(select(Order.updated_by, Order.cancellation_reason)).one()
     assert row == ("Ana Ruiz", "UNDP-MC-2026-001 was cancelled: Budget withdrawn")
+
+
+def test_r14_an_issued_then_cancelled_order_frees_its_award_once_the_competition_is_ordered(
+    engine,
+):
+    result = awarded(engine)
+    order, *_ = load_order_input(engine, result.order.id)
+    issue_order(engine, result.order.id, ANA, RULES, now=AFTER, expected_version=1)
+    assert competition_row(engine, result.competition.id).status == "ordered"
+    cancel_order(
+        engine, result.order.id, ANA, now=AFTER, reason="supplier withdrew", expected_version=2
+    )
+    again = save_order(engine, order, ANA, RULES, now=AFTER)
+    assert again.status == "draft"
+    assert r14(refused(save_order, engine, order, ANA, RULES, now=AFTER)) == [
+        f"R14: the award of UNDP-MC-2026-001 already has order {again.po_number}:"
+        " one order per award"
+    ]

@@ -516,7 +516,6 @@ def evaluate(
                 lot=order.lot,
                 currency=order.currency,
                 total=total,
-                changing=existing is not None,
             )
         )
 

@@ -216,8 +216,9 @@ class AwardTerms:
 
 
 #: Competition states an order may be placed from; its own order also once it is issued.
-_ORDERABLE = (CompetitionStatus.awarded.value,)
-_ORDERED = (CompetitionStatus.awarded.value, CompetitionStatus.ordered.value)
+#: A competition an order may come from: awarded, or ordered (its order may have been cancelled,
+#: then the award stays usable: the one-order-per-award check still applies).
+_ORDERABLE = (CompetitionStatus.awarded.value, CompetitionStatus.ordered.value)
 
 
 def check_order_matches_award(
@@ -229,15 +230,14 @@ def check_order_matches_award(
     lot: int,
     currency: str,
     total: Decimal,
-    changing: bool = False,
 ) -> list[Finding]:
     """R14 (E): an order from a competition matches the award's consolidator, lot and offer.
 
-    It is an order of the competition's own agency, placed while the competition is awarded
-    (`changing`: the stored order being edited, issued or amended, also once it is ordered),
-    and the award's only order that is not cancelled. Matching the offer means the order is in
-    the offer's currency and its total does not exceed the awarded offer's total (a smaller
-    order, e.g. fewer units, is allowed).
+    It is an order of the competition's own agency, placed while the competition is awarded or
+    ordered (once its order is cancelled, the award may be ordered again), and the award's only
+    order that is not cancelled (the order being changed is not counted by the caller).
+    Matching the offer means the order is in the offer's currency and its total does not exceed
+    the awarded offer's total (a smaller order, e.g. fewer units, is allowed).
     """
     if award is None:
         return [
@@ -266,7 +266,7 @@ def check_order_matches_award(
                 "competition",
             )
         )
-    elif award.status not in (_ORDERED if changing else _ORDERABLE):
+    elif award.status not in _ORDERABLE:
         found.append(
             error(
                 "R14",

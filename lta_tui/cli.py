@@ -309,6 +309,10 @@ def export_competition_command(
     path = out
     try:
         chosen = format_of(out, fmt) if out is not None else (fmt or "md")
+        if out is not None and fmt and out.suffix.lower() in (".md", ".markdown", ".xlsx"):
+            named = format_of(out)
+            if named != fmt:
+                fail(f"{out.name} names a {named} file but --format is {fmt}: make them agree")
         with engine.connect() as conn:
             comp = competition_id(conn, reference)
             owner = competition_agency(conn, comp)

@@ -240,6 +240,8 @@ def test_export_competition_writes_the_evidence_pack_and_the_rfq(tmp_path: Path,
 
     assert "no competition 'NOPE'" in one_error_line(run_cli(*base, "NOPE"))
     assert ".md or .xlsx" in one_error_line(run_cli(*base, ref, "-o", str(tmp_path / "a.csv")))
+    mixed = run_cli(*base, ref, "--format", "xlsx", "-o", str(tmp_path / "y.md"))
+    assert "names a md file but --format is xlsx" in one_error_line(mixed)
     assert "R26" in one_error_line(run_cli(*base, other))  # another agency's competition
     missing = tmp_path / "no" / "such" / "dir" / "x.md"
     assert f"cannot write {missing}" in one_error_line(run_cli(*base, ref, "-o", str(missing)))

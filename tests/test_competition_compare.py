@@ -12,6 +12,12 @@ sustainability 10 / past performance 5, FX rate date 2026-11-01 (EUR 0.8579, JPY
 | CONS-B | EUR | 43,463.80 | 1,987.65 | 1,111.11 | 46,562.56 | 54,275.04 | 1st |
 | CONS-C | JPY | 7,397,050 | 345,678 | 198,765 | 7,941,493 | 52,332.74 | 2nd |
 
+USD as orders convert (R20): each line amount and service price ÷ the rate, rounded to the cent,
+then summed. B: 36,217.20 → 42,216.11; 6,451.60 → 7,520.22; 795.00 → 926.68; freight 1,987.65 →
+2,316.88; installation 1,111.11 → 1,295.15; 54,275.04. C: 6,138,240 → 40,449.69; 1,115,600 →
+7,351.57; 143,210 → 943.72; freight 345,678 → 2,277.94; installation 198,765 → 1,309.82;
+52,332.74 (both the same cents as the landed total converted at once).
+
 Points (price 60 × 52,332.74 / USD; delivery 15 × 21 / days; warranty 10 × months / 48;
 sustainability 10 × (take-back + label) / 2; past performance 5 × 2.5 / 4 = 3.13, no reviews):
 A 59.84 + 10.50 + 7.50 + 10.00 + 3.13 = 90.97 (rank 2); B 57.85 + 15.00 + 10.00 + 5.00 + 3.13 =
@@ -518,7 +524,9 @@ def test_abnormally_low_offer_is_flagged(engine):
         compared = comparison(conn, comp_id, AFTER_DEADLINE, RULES)
         relaxed = comparison(conn, comp_id, AFTER_DEADLINE, RulesConfig(abnormally_low_pct=60))
     offers = {o.consolidator: o for o in compared.offers}
-    # 3,941,493 JPY = 25,973.59 USD, 50.5 % under the median 52,473.43
+    # 40 × 53,456 = 2,138,240 JPY ÷ 151.75 → 14,090.54 USD; 1,115,600 → 7,351.57; 143,210 →
+    # 943.72; freight 345,678 → 2,277.94; installation 198,765 → 1,309.82: 25,973.59 USD
+    # (landed 3,941,493 JPY), 50.5 % under the median 52,473.43
     assert offers["CONS-C"].total_usd == D("25973.59")
     assert [o.consolidator for o in compared.offers if o.abnormally_low] == ["CONS-C"]
     assert [w.rule for w in compared.warnings] == ["R9"]

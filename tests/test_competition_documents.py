@@ -199,6 +199,10 @@ def test_request_for_quotation_never_holds_a_price(engine):
         "| Past performance | 5 |",
         "Price (60 points) = 60 × lowest landed total in USD among the valid offers ÷ this"
         " offer's landed total in USD",
+        # in USD line by line, as the order from the award converts its lines (R20)
+        "In USD, as an order converts its lines: each line amount and each service price"
+        " converted at the UN operational rate of exchange in force on 2026-11-01 (the latest"
+        " effective on or before that day) and rounded to the cent, then summed.",
         "| 1 | Laptop 14in [std] \\| i7 | 16 GB RAM, 512 GB SSD | 40 | each | 43211503 |",
         '| 3 | Docking station | \'=HYPERLINK("x") | 10 | each | 43211603 |',
         "Transportation/freight to destination; Installation at destination and technical"

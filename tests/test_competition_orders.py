@@ -12,18 +12,27 @@ import pytest
 from sqlalchemy import select, update
 
 from lta_tui.domain.rules import Refused
-from lta_tui.services.competitions import cancel_competition
+from lta_tui.services.competition_compare import comparison
+from lta_tui.services.competitions import (
+    award_competition,
+    cancel_competition,
+    open_offers,
+    record_offer,
+)
 from lta_tui.services.order_lifecycle import cancel_order, issue_order
 from lta_tui.services.orders import load_order_input, save_order
 from lta_tui.store.models import Agency, Order
 from tests.competition_setup import (
     AFTER,
     ANA,
+    BEFORE,
+    OFFERS,
     OTHER,
     RULES,
     awarded,
     competition_row,
     events,
+    with_offers,
 )
 from tests.order_setup import audit_events, count
 
@@ -152,3 +161,41 @@ def test_r14_an_issued_then_cancelled_order_frees_its_award_once_the_competition
         f"R14: the award of UNDP-MC-2026-001 already has order {again.po_number}:"
         " one order per award"
     ]
+
+
+def test_the_awards_usd_total_is_the_usd_total_of_its_order_to_the_cent(engine):
+    """R20 and DESIGN §2–3 (totals agree to the cent): an offer's USD total converts each line
+    and service and rounds it to the cent, then sums, as its order does, so at the same rate
+    (EUR 0.8579 effective 2026-11-01 is in force on the FX day 2026-11-16 and on the order date
+    2026-11-17) the comparison, the stored evaluation and the order show the same cents. These
+    prices were picked where converting the landed total at once gives one cent less."""
+    eur = replace(OFFERS["CONS-B"], line_prices=(D("800.05"), D("180.00"), D("150.00")))
+    saved = with_offers(engine, ("CONS-A",))
+    saved = record_offer(engine, saved.id, eur, ANA, RULES, now=BEFORE,
+                         expected_version=saved.version)  # fmt: skip
+    saved = open_offers(engine, saved.id, ANA, now=AFTER, expected_version=saved.version)
+    # EUR: 40 × 800.05 = 32,002.00; 40 × 180.00 = 7,200.00; 40 × 150.00 = 6,000.00; freight
+    # 1,200.00; installation 1,500.00; landed 47,902.00 EUR. In USD at 0.8579, line by line:
+    #   32,002.00 ÷ 0.8579 = 37,302.7159… → 37,302.72
+    #    7,200.00 ÷ 0.8579 =  8,392.5865… →  8,392.59
+    #    6,000.00 ÷ 0.8579 =  6,993.8221… →  6,993.82
+    #    1,200.00 ÷ 0.8579 =  1,398.7644… →  1,398.76
+    #    1,500.00 ÷ 0.8579 =  1,748.4555… →  1,748.46
+    #   sum 55,836.35 (at once: 47,902.00 ÷ 0.8579 = 55,836.3445… → 55,836.34, a cent less)
+    usd = D("55836.35")
+    with engine.connect() as conn:
+        live = {o.consolidator: o for o in comparison(conn, saved.id, AFTER, RULES).offers}
+    assert (live["CONS-B"].total, live["CONS-B"].total_usd) == (D("47902.00"), usd)
+
+    result = award_competition(
+        engine, saved.id, "CONS-B", ANA, RULES, now=AFTER, expected_version=saved.version,
+        justification="Only CONS-B can deliver the docking stations in time",
+    )  # fmt: skip
+    with engine.connect() as conn:
+        stored = {o.consolidator: o for o in comparison(conn, saved.id, AFTER, RULES).offers}
+        order = conn.execute(
+            select(Order.currency, Order.fx_units_per_usd, Order.total, Order.total_usd)
+        ).one()
+    assert stored["CONS-B"].total_usd == usd
+    assert tuple(order) == ("EUR", D("0.8579"), D("47902.00"), usd)
+    assert (result.order.total, result.order.total_usd) == (D("47902.00"), usd)

@@ -114,6 +114,17 @@ def _usd(amount: Decimal, rate: str) -> Decimal:
     return (amount / D(rate)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _landed_usd(offer, quantities, rate: str) -> Decimal:
+    """As an order converts its lines: each line amount and each service price in USD, rounded
+    to the cent, then summed."""
+    digits = D(1) if offer.currency == "JPY" else CENT
+    lines = [
+        (q * p).quantize(digits, rounding=ROUND_HALF_UP)
+        for q, p in zip(quantities, offer.line_prices, strict=True)
+    ]
+    return sum((_usd(a, rate) for a in [*lines, *(p for _, p in offer.services)]), D(0))
+
+
 def _happy_path(engine):
     # create: a draft with every active, eligible holder of lot 2 invited
     saved = draft(engine)
@@ -167,10 +178,16 @@ def _happy_path(engine):
     saved = evaluate_competition(
         engine, saved.id, ANA, RULES, now=AFTER, expected_version=saved.version
     )
+    # each line and service converted and rounded to the cent, then summed (as the order does):
+    # B (EUR ÷ 0.8579): 32,000.00 → 37,300.38; 7,200.00 → 8,392.59; 6,000.00 → 6,993.82;
+    #   freight 1,200.00 → 1,398.76; installation 1,500.00 → 1,748.46; sum 55,834.01
+    # C (JPY ÷ 151.75): 5,600,000 → 36,902.80; 1,240,000 → 8,171.33; 1,080,000 → 7,116.97;
+    #   freight 220,000 → 1,449.75; installation 300,000 → 1,976.94; sum 55,617.79
+    # (here the same cents as converting the landed total at once)
     usd = {
         "CONS-A": totals["CONS-A"],
-        "CONS-B": _usd(totals["CONS-B"], "0.8579"),
-        "CONS-C": _usd(totals["CONS-C"], "151.75"),
+        "CONS-B": _landed_usd(OFFERS["CONS-B"], quantities, "0.8579"),
+        "CONS-C": _landed_usd(OFFERS["CONS-C"], quantities, "151.75"),
     }
     assert usd == {"CONS-A": D("58300.00"), "CONS-B": D("55834.01"), "CONS-C": D("55617.79")}
     # by hand: price 70 × lowest / this; delivery 10 × 20 / days; warranty 10 × months / 36;
@@ -742,7 +759,10 @@ def test_r8_fewer_valid_offers_than_the_minimum_need_a_justification(engine):
 def test_r9_an_abnormally_low_offer_needs_an_acknowledgement(engine):
     low = replace(
         OFFERS["CONS-C"],
-        line_prices=(D("60000"), D("15000"), D("12000")),  # 4,000,000 JPY = 26,359.14 USD
+        # 40 × 60,000 = 2,400,000 JPY → 15,815.49 USD (÷ 151.75); 600,000 → 3,953.87;
+        # 480,000 → 3,163.10; freight 220,000 → 1,449.75; installation 300,000 → 1,976.94:
+        # 26,359.15 USD, 52.8 % under the median 55,834.01 (CONS-B; A is 58,300.00)
+        line_prices=(D("60000"), D("15000"), D("12000")),
     )
     saved = issued(engine)
     for offer in (OFFERS["CONS-A"], OFFERS["CONS-B"], low):

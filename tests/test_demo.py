@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 from lta_tui.domain.fx import Rate, rate_in_force, to_usd
 from lta_tui.domain.money import line_amount
 from lta_tui.domain.offer_hash import OfferContent, offer_hash
-from lta_tui.domain.scoring import Bid, landed_total, score_bids
+from lta_tui.domain.scoring import Bid, landed_total, landed_usd, score_bids
 from lta_tui.domain.states import CompetitionStatus, OrderStatus
 from lta_tui.services.demo import DemoError, generate_demo
 from lta_tui.services.demo.vocabulary import (
@@ -803,12 +803,17 @@ def test_evaluated_competitions_rescore_to_their_stored_scores_and_ranks(demo):
         assert comp.status in evaluated | {"cancelled"}, comp.reference
         assert comp.evaluated_by and comp.opened_at < comp.evaluated_at, comp.reference
         bids = []
-        for offer, code, *_ in offers:
+        for offer, code, prices, services, quantities in offers:
             if offer.currency == "USD":
                 rate = Rate("USD", comp.fx_rate_date, Decimal(1))
             else:
                 rate = rate_in_force(rates[offer.currency], offer.currency, comp.fx_rate_date)
-            assert offer.total_usd == to_usd(offer.total, rate), comp.reference
+            # as an order converts: each line amount and each service price, to the cent
+            amounts = [
+                line_amount(q, p, offer.currency) for q, p in zip(quantities, prices, strict=True)
+            ]
+            amounts += [line_amount(Decimal(1), p, offer.currency) for _, p in services]
+            assert offer.total_usd == sum((to_usd(a, rate) for a in amounts), Decimal(0))
             assert (offer.fx_units_per_usd, offer.fx_effective_date) == (
                 rate.units_per_usd,
                 rate.effective_date,
@@ -866,3 +871,28 @@ def test_the_order_of_an_award_takes_the_winning_offers_prices(demo):
         expected = [("goods", None, q, p) for q, p in zip(quantities, prices, strict=True)]
         expected += [("service", code, Decimal(1), p) for code, p in services]
         assert lines[order_id] == expected, order_id
+
+
+def test_an_awarded_offer_in_usd_at_its_orders_rate_is_the_orders_usd_total(demo):
+    """DESIGN §2–3: the competition's USD total (`landed_usd`: each line and service converted
+    and rounded to the cent, then summed) of the winning offer, at the rate its order converts
+    with, is the order's USD total to the cent (the demo's awards in EUR were ordered after a
+    new rate, where the landed total converted at once would be a cent off)."""
+    _, eng, _ = demo
+    offers = {
+        offer.id: (offer, prices, services, quantities)
+        for _, listed in _competition_offers(eng).values()
+        for offer, _, prices, services, quantities in listed
+    }
+    with eng.connect() as conn:
+        orders = conn.execute(
+            select(Order.po_number, Award.offer_id, Order.currency, Order.fx_effective_date,
+                   Order.fx_units_per_usd, Order.total, Order.total_usd)
+            .join(Award, Award.id == Order.award_id)
+        ).all()  # fmt: skip
+    assert any(o.currency != "USD" for o in orders), "no award in another currency"
+    for po, offer_id, currency, effective, units, total, total_usd in orders:
+        offer, prices, services, quantities = offers[offer_id]
+        landed = landed_total(quantities, prices, services, offer.currency)
+        assert (offer.currency, offer.total, landed.total) == (currency, total, total), po
+        assert landed_usd(landed, Rate(currency, effective, units)) == total_usd, po

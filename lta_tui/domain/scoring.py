@@ -2,8 +2,11 @@
 
 An offer's landed total is the sum of its goods (each line's quantity × unit price, rounded to
 the currency's minor unit) and its service prices (freight, export licensing, installation,
-warranty), in the offer's currency; converted to USD at the ORE rate in force on the
-competition's FX rate date (R20), rounded to the cent, it is what the price criterion compares.
+warranty), in the offer's currency. Its total in USD, what the price criterion compares, is
+converted as an order converts its lines (R20): each goods line and each service price is
+converted at the ORE rate in force on the competition's FX rate date and rounded to the cent,
+then the cents are summed (`landed_usd`). An award and the order created from it, at the same
+rate, thus agree to the cent.
 
 Only valid offers (on time, technically compliant, from an active and eligible holder) are
 scored and ranked. With the weights of the competition (points summing to 100), each criterion
@@ -30,6 +33,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from lta_tui.domain.dates import aware
+from lta_tui.domain.fx import Rate, to_usd
 from lta_tui.domain.money import line_amount
 from lta_tui.domain.states import CRITERIA, Criterion, EvaluationMethod
 
@@ -44,7 +48,9 @@ POINTS = Decimal("0.01")
 class Landed:
     """An offer's landed cost in its own currency."""
 
-    goods: Decimal  # Σ line_amount(quantity, unit price, currency)
+    currency: str
+    lines: tuple[Decimal, ...]  # line_amount(quantity, unit price, currency) per goods line
+    goods: Decimal  # Σ lines
     services: tuple[tuple[str, Decimal], ...]  # (ServiceCode value, price)
     total: Decimal  # goods + Σ services
 
@@ -58,12 +64,25 @@ def landed_total(
     """Goods (each line rounded to the currency's minor unit) plus every service price."""
     if len(quantities) != len(line_prices):
         raise ValueError(f"{len(line_prices)} prices for {len(quantities)} requirement lines")
-    goods = sum(
-        (line_amount(q, p, currency) for q, p in zip(quantities, line_prices, strict=True)),
-        Decimal(0),
-    )
+    lines = tuple(line_amount(q, p, currency) for q, p in zip(quantities, line_prices, strict=True))
+    goods = sum(lines, Decimal(0))
     priced = tuple((code, price) for code, price in services)
-    return Landed(goods, priced, goods + sum((price for _, price in priced), Decimal(0)))
+    total = goods + sum((price for _, price in priced), Decimal(0))
+    return Landed(currency, lines, goods, priced, total)
+
+
+def landed_usd(landed: Landed, rate: Rate) -> Decimal:
+    """R20: the landed total in USD as an order from the offer would total it: each goods
+    line's amount and each service price (a service line of quantity 1, `line_amount`)
+    converted with `to_usd` at `rate` and rounded to the cent, then summed. May differ by a
+    few cents from converting the landed total at once; this is the figure of record."""
+    if rate.currency != landed.currency:
+        raise ValueError(f"a {rate.currency} rate for an offer in {landed.currency}")
+    amounts = (
+        *landed.lines,
+        *(line_amount(Decimal(1), price, landed.currency) for _, price in landed.services),
+    )
+    return sum((to_usd(amount, rate) for amount in amounts), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -71,7 +90,7 @@ class Bid:
     """One offer as scored."""
 
     key: str  # consolidator code
-    total_usd: Decimal  # landed total in USD (to_usd at the competition's rate)
+    total_usd: Decimal  # landed_usd at the competition's rate
     delivery_days: int  # >= 1
     warranty_months: int
     takes_back_equipment: bool

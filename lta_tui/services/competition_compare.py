@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from lta_tui.config import RulesConfig
 from lta_tui.domain.dates import aware
-from lta_tui.domain.fx import Rate, to_usd
+from lta_tui.domain.fx import Rate
 from lta_tui.domain.money import line_amount, round_money
 from lta_tui.domain.rules import (
     Finding,
@@ -29,7 +29,7 @@ from lta_tui.domain.rules import (
     may_reveal_prices,
 )
 from lta_tui.domain.rules.findings import Severity
-from lta_tui.domain.scoring import points
+from lta_tui.domain.scoring import landed_usd, points
 from lta_tui.domain.states import SERVICE_CODES, EvaluationMethod, effective_status
 from lta_tui.services.browse_competitions import CompetitionNotFound
 from lta_tui.services.competition_evaluation import (
@@ -299,7 +299,7 @@ def _opened_figures(
                 total,
                 rate.units_per_usd if rate else None,
                 rate.effective_date if rate and offer.currency != "USD" else None,
-                to_usd(total, rate) if rate else None,
+                landed_usd(cost, rate) if rate else None,
                 performance.get(offer.consolidator_id),
             )
         )

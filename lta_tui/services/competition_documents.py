@@ -128,9 +128,10 @@ def scoring_formula(
     landed = (
         "Landed total = the sum over the requirement lines of quantity × unit price (each line"
         " rounded to the currency's minor unit) + the prices of freight, export licensing,"
-        " installation and support and warranty, in the offer's currency; converted to USD at"
-        f" the UN operational rate of exchange in force on {rate_day} (the latest effective on"
-        " or before that day), rounded to the cent."
+        " installation and support and warranty, in the offer's currency. In USD, as an order"
+        " converts its lines: each line amount and each service price converted at the UN"
+        f" operational rate of exchange in force on {rate_day} (the latest effective on or"
+        " before that day) and rounded to the cent, then summed."
     )
     valid = (
         "Only valid offers are scored and ranked: received by the deadline, technically"

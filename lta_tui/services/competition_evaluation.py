@@ -11,9 +11,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from lta_tui.domain.fx import Rate, to_usd
+from lta_tui.domain.fx import Rate
 from lta_tui.domain.rules import Finding, Holding, Refused, holds_lot, months_before
-from lta_tui.domain.scoring import Bid, BidScore, Landed, score_bids
+from lta_tui.domain.scoring import Bid, BidScore, Landed, landed_usd, score_bids
 from lta_tui.services.competition_stored import (
     Eligibility,
     Stored,
@@ -126,7 +126,8 @@ class Evaluated:
 
 
 def evaluate_offers(conn: Connection, stored: Stored) -> list[Evaluated]:
-    """Each offer's landed total, USD total at the ORE rate in force on the FX rate date (R20),
+    """Each offer's landed total, USD total (`landed_usd`: each line and service converted at
+    the ORE rate in force on the FX rate date and rounded to the cent, then summed; R20),
     past performance, score and rank (`lta_tui.domain.scoring`). Raises `Refused` when a valid
     offer's currency has no rate."""
     if stored.fx_rate_date is None:
@@ -136,11 +137,12 @@ def evaluate_offers(conn: Connection, stored: Stored) -> list[Evaluated]:
     found: list[Finding] = []
     figures = []
     for offer in stored.offers:
-        total = landed(stored, offer).total
+        cost = landed(stored, offer)
+        total = cost.total
         rate, problems = rate_on(conn, offer.currency, stored.fx_rate_date)
         if validity[offer.consolidator]:
             found += refield(problems, f"offers.{offer.consolidator}")
-        total_usd = to_usd(total, rate) if rate is not None else None
+        total_usd = landed_usd(cost, rate) if rate is not None else None
         valid = validity[offer.consolidator]
         figures.append((offer, valid, total, rate, total_usd, past[offer.consolidator_id]))
     if found:

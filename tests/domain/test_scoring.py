@@ -3,14 +3,22 @@ figures computed by hand, including the worked example the README quotes."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lta_tui.domain.scoring import NO_REVIEWS, Bid, BidScore, landed_total, score_bids
+from lta_tui.domain.fx import Rate
+from lta_tui.domain.scoring import (
+    NO_REVIEWS,
+    Bid,
+    BidScore,
+    landed_total,
+    landed_usd,
+    score_bids,
+)
 
 D = Decimal
 T0 = datetime(2026, 3, 2, 9, 0)
@@ -227,6 +235,51 @@ def test_landed_total_rounds_each_line_then_adds_the_services():
     assert landed_total([D(7)], [D("1234.6")], [], "JPY").total == D(8642)
     with pytest.raises(ValueError, match="2 prices for 1"):
         landed_total([D(1)], [D(1), D(2)], [], "USD")
+    assert landed.lines == (D("1000.00"), D("25.01"))
+
+
+def test_landed_usd_converts_each_line_and_service_then_sums_as_an_order_does():
+    landed = landed_total([D(1), D(1)], [D("1.00"), D("1.00")], [("freight", D("1.00"))], "EUR")
+    rate = Rate("EUR", date(2026, 11, 1), D("0.85"))
+    # each of the two lines and the freight: 1.00 ÷ 0.85 = 1.17647… → 1.18; 3 × 1.18 = 3.54
+    # (the landed total at once would be 3.00 ÷ 0.85 = 3.5294… → 3.53)
+    assert landed_usd(landed, rate) == D("3.54")
+    # JPY lines: 7 × 1,234.6 = 8,642.2 → 8,642 ÷ 151.75 = 56.9489… → 56.95; 3 × 999 = 2,997 ÷
+    # 151.75 = 19.7496… → 19.75; freight 1,000 ÷ 151.75 = 6.5897… → 6.59; 56.95 + 19.75 + 6.59
+    # = 83.29 (at once 12,639 ÷ 151.75 = 83.2883… → 83.29)
+    jpy = landed_total([D(7), D(3)], [D("1234.6"), D(999)], [("freight", D(1000))], "JPY")
+    assert jpy.total == D(12639)
+    assert landed_usd(jpy, Rate("JPY", date(2026, 11, 1), D("151.75"))) == D("83.29")
+    # USD at 1: the landed total itself (1,000.00 + 25.01 + 120.50 + 80)
+    usd = landed_total(
+        [D(3), D("2.5")],
+        [D("333.333"), D("10.005")],
+        [("freight", D("120.50")), ("installation_support", D("80"))],
+        "USD",
+    )
+    assert landed_usd(usd, Rate("USD", date(2026, 1, 1), D(1))) == usd.total == D("1225.51")
+    with pytest.raises(ValueError, match="a JPY rate for an offer in EUR"):
+        landed_usd(landed, Rate("JPY", date(2026, 11, 1), D("151.75")))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.decimals(min_value=D("0.001"), max_value=D(1000), places=3),
+            st.decimals(min_value=D(0), max_value=D(10**5), places=2),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(st.decimals(min_value=D(0), max_value=D(10**5), places=2), max_size=4),
+    st.decimals(min_value=D("0.01"), max_value=D(20000), places=6),
+)
+def test_landed_usd_is_within_half_a_cent_per_line_of_the_exact_quotient(lines, prices, units):
+    services = [(f"s{i}", price) for i, price in enumerate(prices)]
+    landed = landed_total([q for q, _ in lines], [p for _, p in lines], services, "EUR")
+    usd = landed_usd(landed, Rate("EUR", date(2026, 1, 1), units))
+    assert usd == usd.quantize(D("0.01"))
+    assert abs(usd - landed.total / units) <= D("0.005") * (len(lines) + len(services))
 
 
 bids_strategy = st.lists(

@@ -5,20 +5,11 @@ from __future__ import annotations
 from lta_tui.tui.screens.competition_form import CompetitionFormScreen
 from lta_tui.tui.screens.competitions import CompetitionsScreen
 from lta_tui.tui.widgets.choice_input import ChoiceInput
-from tests.tui.steps import loaded, settle, wait_until
+from tests.tui.steps import open_new_form, settle, wait_until
 
 
 async def open_form(pilot, app) -> CompetitionFormScreen:
-    await loaded(pilot, app)
-    await pilot.press("2")
-    await wait_until(pilot, lambda: isinstance(app.screen, CompetitionsScreen), "Competitions")
-    await settle(pilot, app)
-    await pilot.press("n")
-    await wait_until(pilot, lambda: isinstance(app.screen, CompetitionFormScreen), "the form")
-    form = app.screen
-    await wait_until(pilot, lambda: form.context is not None, "the form's choices")
-    await settle(pilot, app)
-    return form
+    return await open_new_form(pilot, app, "2", CompetitionsScreen, CompetitionFormScreen)
 
 
 async def focus_on(pilot, app, form, name: str) -> None:

@@ -41,7 +41,7 @@ from tests.competition_setup import (
     with_offers,
 )
 from tests.conftest import write_config
-from tests.tui.steps import settle, wait_until
+from tests.tui.steps import open_record, settle, wait_until
 
 SIZE = (100, 40)
 #: Every price of the three offers of tests/competition_setup.py, as a screen would show it.
@@ -67,14 +67,14 @@ def app_at(config, at: datetime) -> tuple[LtaApp, Clock]:
 
 
 async def open_competition(pilot, app: LtaApp, competition_id: int) -> CompetitionDetailScreen:
-    await wait_until(pilot, lambda: app.database_ready, "the database")
-    app.open_record("competition", competition_id)
-    await wait_until(pilot, lambda: isinstance(app.screen, CompetitionDetailScreen), "the detail")
-    screen = app.screen
-    assert isinstance(screen, CompetitionDetailScreen)
-    await wait_until(pilot, lambda: screen.view is not None, "the competition")
-    await settle(pilot, app)
-    return screen
+    return await open_record(
+        pilot,
+        app,
+        "competition",
+        competition_id,
+        CompetitionDetailScreen,
+        lambda s: s.view is not None,
+    )
 
 
 async def reloaded(pilot, app: LtaApp, screen: CompetitionDetailScreen, check) -> None:

@@ -34,7 +34,7 @@ from lta_tui.tui.screens.order_actions import ChangeView, ConfirmAction
 from tests.order_setup import add_rate
 from tests.tui.competition_steps import open_form, type_header, type_line, type_weights
 from tests.tui.steps import settle, wait_until
-from tests.tui.test_competition_actions import Clock, keys_shown
+from tests.tui.test_competition_actions import Clock, keys_shown, reloaded
 
 D = Decimal
 UTC = timezone.utc
@@ -72,13 +72,18 @@ OFFERS = {
 #               + 1,200 + 1,500                                        = 43,700.00 EUR
 #   CONS-C JPY: 40×140,000 + 40×31,000 + 12×27,000 = 5,600,000 + 1,240,000 + 324,000
 #               = 7,164,000 + 220,000 + 300,000                        = 7,684,000 JPY
-# In USD at the seeded rates (amount ÷ units per USD, rounded half up to the cent):
-#   CONS-A 52,060.00                    = 52,060.00
-#   CONS-B 43,700.00 ÷ 0.85 = 51,411.7647… → 51,411.76
-#   CONS-C 7,684,000 ÷ 150  = 51,226.6666… → 51,226.67 (the lowest)
-USD = {"CONS-A": D("52060.00"), "CONS-B": D("51411.76"), "CONS-C": D("51226.67")}
+# In USD at the seeded rates, as an order converts: each line and service amount ÷ units per
+# USD, rounded half up to the cent, then summed:
+#   CONS-A 38,000.00 + 8,400.00 + 2,160.00 + 1,500.00 + 2,000.00     = 52,060.00
+#   CONS-B 32,000 ÷ 0.85 = 37,647.0588… → 37,647.06; 7,200 → 8,470.5882… → 8,470.59;
+#          1,800 → 2,117.6470… → 2,117.65; 1,200 → 1,411.7647… → 1,411.76;
+#          1,500 → 1,764.7058… → 1,764.71                               = 51,411.77
+#          (43,700.00 ÷ 0.85 at once would be 51,411.7647… → 51,411.76, a cent less)
+#   CONS-C 5,600,000 ÷ 150 = 37,333.33; 1,240,000 → 8,266.67; 324,000 → 2,160.00;
+#          220,000 → 1,466.67; 300,000 → 2,000.00              = 51,226.67 (the lowest)
+USD = {"CONS-A": D("52060.00"), "CONS-B": D("51411.77"), "CONS-C": D("51226.67")}
 # Points (weights 70/10/10/10; each criterion rounded half up to 2 decimals):
-#   price 70 × 51,226.67 ÷ total USD: A 68.8796 → 68.88, B 69.7480 → 69.75, C 70.00
+#   price 70 × 51,226.67 ÷ total USD: A 68.8796 → 68.88, B 69.7479… → 69.75, C 70.00
 #   delivery 10 × 20 days ÷ days:     A 20/30 → 6.67,    B 20/45 → 4.44,    C 10.00
 #   warranty 10 × months ÷ 36:        A 10.00,           B 10.00,           C 24/36 → 6.67
 #   sustainability 10 × (take-back + label) ÷ 2: A 2/2 → 10.00, B 1/2 → 5.00, C 0.00
@@ -115,12 +120,6 @@ async def create_competition(pilot, app: LtaApp) -> CompetitionDetailScreen:
     await wait_until(pilot, lambda: screen.view is not None, "the competition")
     await settle(pilot, app)
     return screen
-
-
-async def reloaded(pilot, app: LtaApp, screen: CompetitionDetailScreen, check) -> None:
-    await wait_until(pilot, lambda: app.screen is screen, "back on the competition")
-    await wait_until(pilot, lambda: not screen.reloading and check(), "the competition read")
-    await settle(pilot, app)
 
 
 async def record_offer(pilot, app: LtaApp, screen, code: str) -> None:
@@ -202,7 +201,7 @@ async def test_a_competition_from_the_form_to_the_order(app, engine, clock):
         cells = table_cells(comparison)
         assert cells["Rank"] == ["1", "2", "3"]  # columns in rank order: A, B, C
         assert cells["Score"] == ["95.55", "89.19", "86.67"]
-        assert cells["Total USD"] == ["52,060.00", "51,411.76", "51,226.67"]
+        assert cells["Total USD"] == ["52,060.00", "51,411.77", "51,226.67"]
         assert cells["Currency"] == ["USD", "EUR", "JPY"]
         assert cells["Landed total"] == ["52,060.00", "43,700.00", "7,684,000"]
         assert cells["  units per USD"] == ["1", "0.85", "150"]
@@ -254,7 +253,7 @@ async def test_a_competition_from_the_form_to_the_order(app, engine, clock):
     assert order.total == D("43700.00")
     # The order service converts line by line at the rate in force on 11-17 (0.85), each line
     # rounded to the cent: 32,000 ÷ 0.85 = 37,647.06; 7,200 → 8,470.59; 1,800 → 2,117.65;
-    # 1,200 → 1,411.76; 1,500 → 1,764.71; Σ = 51,411.77, a cent above the offer's figure.
+    # 1,200 → 1,411.76; 1,500 → 1,764.71; Σ = 51,411.77, the offer's figure to the cent.
     assert order.total_usd == D("51411.77")
     assert [
         (x.kind, x.service, x.description, x.quantity, x.unit_price, x.amount) for x in lines

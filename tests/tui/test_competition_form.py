@@ -30,7 +30,7 @@ from lta_tui.tui.widgets.form_field import FormField
 from lta_tui.tui.widgets.invitation_list import InvitationList
 from lta_tui.tui.widgets.yes_no_dialog import YesNoDialog
 from tests.tui.competition_steps import focus_on, open_form, type_header, type_line, type_weights
-from tests.tui.steps import loaded, settle, wait_until
+from tests.tui.steps import loaded, new_form, settle, wait_until
 
 TODAY = date(2026, 11, 10)  # a Tuesday; the app's clock is its midnight UTC
 #: description, specification, quantity, UNSPSC (all within lot 2's scope)
@@ -267,10 +267,7 @@ async def test_esc_on_a_changed_form_asks_before_discarding(form_app, engine):
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(form_app.screen, CompetitionsScreen), "list")
         # an untouched form goes without asking
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(form_app.screen, CompetitionFormScreen), "form")
-        await wait_until(pilot, lambda: form_app.screen.context is not None, "its choices")
-        await settle(pilot, form_app)
+        await new_form(pilot, form_app, CompetitionFormScreen)
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(form_app.screen, CompetitionsScreen), "list")
     assert count(engine, MiniCompetition) == 0

@@ -20,7 +20,7 @@ from lta_tui.tui.widgets.choice_input import ChoiceInput
 from lta_tui.tui.widgets.form_field import FormField
 from lta_tui.tui.widgets.yes_no_dialog import YesNoDialog
 from tests.order_setup import ITEMS, SUB, make_sub_lta
-from tests.tui.steps import loaded, settle, wait_until
+from tests.tui.steps import loaded, new_form, open_new_form, settle, wait_until
 
 TODAY = date(2026, 11, 10)  # inside the sub-LTA's validity (2026)
 #: nine catalogue items of lot 2 and a quantity each, then a freight line
@@ -34,16 +34,7 @@ def form_app(config, engine):
 
 
 async def open_form(pilot, app) -> OrderFormScreen:
-    await loaded(pilot, app)
-    await pilot.press("3")
-    await wait_until(pilot, lambda: isinstance(app.screen, OrdersScreen), "the Orders screen")
-    await settle(pilot, app)
-    await pilot.press("n")
-    await wait_until(pilot, lambda: isinstance(app.screen, OrderFormScreen), "the order form")
-    form = app.screen
-    await wait_until(pilot, lambda: form.context is not None, "the form's choices")
-    await settle(pilot, app)
-    return form
+    return await open_new_form(pilot, app, "3", OrdersScreen, OrderFormScreen)
 
 
 async def type_header(pilot, app, form: OrderFormScreen, *, order_date: str = "t") -> None:
@@ -243,10 +234,7 @@ async def test_esc_on_a_changed_form_asks_before_discarding(form_app, engine):
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(form_app.screen, OrdersScreen), "the list")
         # an untouched form goes without asking
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(form_app.screen, OrderFormScreen), "a form")
-        await wait_until(pilot, lambda: form_app.screen.context is not None, "its choices")
-        await settle(pilot, form_app)
+        await new_form(pilot, form_app, OrderFormScreen)
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(form_app.screen, OrdersScreen), "the list")
     assert count(engine, Order) == 0

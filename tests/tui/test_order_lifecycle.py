@@ -29,7 +29,7 @@ from lta_tui.tui.screens.order_actions import (
 from lta_tui.tui.screens.order_detail import OrderDetailScreen
 from tests.conftest import DEMO_UNTIL, write_config
 from tests.order_setup import ANA, NOW, RULES, direct_order, make_sub_lta, order_row
-from tests.tui.steps import settle, wait_until
+from tests.tui.steps import open_record, settle, wait_until
 
 SIZE = (100, 40)
 LATER = NOW + timedelta(hours=1)  # the app's clock: after the orders were saved
@@ -60,14 +60,9 @@ def app(config) -> LtaApp:
 
 
 async def open_order(pilot, app: LtaApp, order_id: int) -> OrderDetailScreen:
-    await wait_until(pilot, lambda: app.database_ready, "the database")
-    app.open_record("order", order_id)
-    await wait_until(pilot, lambda: isinstance(app.screen, OrderDetailScreen), "the order")
-    screen = app.screen
-    assert isinstance(screen, OrderDetailScreen)
-    await wait_until(pilot, lambda: screen.detail is not None, "the order's detail")
-    await settle(pilot, app)
-    return screen
+    return await open_record(
+        pilot, app, "order", order_id, OrderDetailScreen, lambda s: s.detail is not None
+    )
 
 
 async def reloaded(pilot, app: LtaApp, screen: OrderDetailScreen, check: Callable[[], bool]):

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pycountry
 
 from lta_tui.domain import scoring
-from lta_tui.domain.fx import Rate, to_usd
+from lta_tui.domain.fx import Rate
 from lta_tui.domain.money import RATE_DIGITS, from_units, to_units
 from lta_tui.domain.offer_hash import OfferContent, offer_hash
 from lta_tui.domain.states import Criterion, EvaluationMethod
@@ -71,6 +71,7 @@ class Bid:
     compliant: bool = True
     reason: str | None = None
     total: int | None = None  # landed total in stored units of its currency, at the opening
+    landed: scoring.Landed | None = None  # its lines and services, at the opening
     # at the evaluation: the USD total (stored units) at the ORE rate in force on the
     # competition's FX date (millionths of units per USD, effective date), past performance
     total_usd: int | None = None
@@ -231,7 +232,7 @@ def open_offers(tender: Tender, bids: list[Bid]) -> None:
             [(code, from_units(p)) for code, p in bid.services],
             bid.currency,
         )
-        bid.total = to_units(landed.total)
+        bid.total, bid.landed = to_units(landed.total), landed
 
 
 def evaluate(
@@ -243,9 +244,10 @@ def evaluate(
     past: dict[str, Decimal | None],
     force_valid: bool,
 ) -> None:
-    """Technical compliance, then the evaluation of the opened offers: USD totals at the rate in
-    force on `on` (the FX rate date, R20), past performance (`past`, by holder code) and the
-    scores and ranks of the valid offers (R10, `scoring.score_bids`)."""
+    """Technical compliance, then the evaluation of the opened offers: USD totals
+    (`scoring.landed_usd`, line by line as orders convert) at the rate in force on `on` (the FX
+    rate date, R20), past performance (`past`, by holder code) and the scores and ranks of the
+    valid offers (R10, `scoring.score_bids`)."""
     for bid in bids:
         if not bid.late and rng.random() < 0.07:
             bid.compliant, bid.reason = False, rng.choice(DISQUALIFICATIONS)
@@ -255,10 +257,10 @@ def evaluate(
         on_time[0].compliant, on_time[0].reason = True, None
     scored = []
     for bid in bids:
-        assert bid.total is not None, "evaluated before the opening"
+        assert bid.landed is not None, "evaluated before the opening"
         micro, effective, _ = fx.in_force(bid.currency, on)
         rate = Rate(bid.currency, effective, from_units(micro, RATE_DIGITS))
-        bid.total_usd = to_units(to_usd(from_units(bid.total), rate))
+        bid.total_usd = to_units(scoring.landed_usd(bid.landed, rate))
         bid.rate = (micro, effective)
         bid.past_performance = past.get(bid.holder.code)
         scored.append(

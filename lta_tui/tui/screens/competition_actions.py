@@ -19,12 +19,17 @@ from typing import Any
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from lta_tui.domain.money import format_money
-from lta_tui.tui.screens.order_actions import ActionForm
+from lta_tui.tui.screens.order_actions import (
+    ActionForm,
+    ReasonForm,
+    describe_event,
+    field_line,
+    snapshot,
+)
 from lta_tui.tui.widgets.choice_input import Choice, ChoiceInput
 
 #: The order modals' layout (.action-box, .field, …), then what these modals add.
@@ -86,17 +91,6 @@ class CompetitionForm(ActionForm):
         if controls:
             self._focus_moved = True
             controls.first().focus()
-
-
-def _field(label: str, control: Any, name: str, hint: str = "") -> ComposeResult:
-    """One line of a modal form: label, control, hint; its error line underneath."""
-    with Vertical(classes="field"):
-        with Horizontal(classes="field-row"):
-            yield Label(label, classes="field-label")
-            yield control
-            if hint:
-                yield Label(hint, id=f"{name}-hint", classes="field-hint")
-        yield Static(id=f"{name}-error", classes="field-error", markup=False)
 
 
 # --- award ---------------------------------------------------------------------------------
@@ -193,15 +187,15 @@ class AwardCompetition(CompetitionForm):
         )
         choices = [Choice(s.consolidator, f"rank {s.rank}", _standing_note(s)) for s in self.valid]
         first = choices[0].text if choices else ""
-        yield from _field("Offer", ChoiceInput(choices, value=first, id="offer"), "offer")
-        yield from _field(
+        yield from field_line("Offer", ChoiceInput(choices, value=first, id="offer"), "offer")
+        yield from field_line(
             "Justification",
             Input(placeholder="optional for rank 1", id="justification", compact=True),
             "justification",
         )
         if self.few_offers:
             yield Static(Text(self.few_offers), classes="action-warning")
-            yield from _field(
+            yield from field_line(
                 "Few offers",
                 Input(
                     self.recorded,
@@ -319,10 +313,10 @@ class SetCompliance(CompetitionForm):
             for code, (ok, _) in self.offers.items()
         ]
         first = choices[0].text if choices else ""
-        yield from _field("Offer", ChoiceInput(choices, value=first, id="offer"), "offer")
+        yield from field_line("Offer", ChoiceInput(choices, value=first, id="offer"), "offer")
         ok, reason = next(iter(self.offers.values()), (True, None))
-        yield from _field("Compliant", YesNoInput(ok, id="compliant"), "compliant", "y / n")
-        yield from _field(
+        yield from field_line("Compliant", YesNoInput(ok, id="compliant"), "compliant", "y / n")
+        yield from field_line(
             "Reason",
             Input(reason or "", placeholder="why it is not compliant", id="reason", compact=True),
             "reason",
@@ -376,7 +370,7 @@ class SetCompliance(CompetitionForm):
 # --- a reason: unsuccessful, cancelled ------------------------------------------------------
 
 
-class GiveReason(CompetitionForm):
+class GiveReason(CompetitionForm, ReasonForm):
     """An ending that needs a reason (declared unsuccessful, cancelled): the reason is kept with
     the competition and in its history."""
 
@@ -396,22 +390,9 @@ class GiveReason(CompetitionForm):
 
     def compose_form(self) -> ComposeResult:
         yield Static(Text(self.explanation), classes="action-text")
-        yield from _field(
+        yield from field_line(
             "Reason", Input(placeholder=self.placeholder, id="reason", compact=True), "reason"
         )
-
-    def on_mount(self) -> None:
-        self.query_one("#reason", Input).focus()
-
-    def collect(self) -> str | None:
-        reason = self.query_one("#reason", Input).value.strip()
-        if not reason:
-            self.show_error("reason-error", "Reason: required")
-            return None
-        return reason
-
-    def field_of(self, name: str | None) -> str | None:
-        return "reason-error" if name in ("reason", "cancellation_reason") else None
 
 
 # --- export --------------------------------------------------------------------------------
@@ -462,9 +443,11 @@ class ExportDocument(CompetitionForm):
 
     def compose_form(self) -> ComposeResult:
         kind = next(c for c in KINDS if c.value == self.kind)
-        yield from _field("Document", ChoiceInput(KINDS, value=kind.text, id="kind"), "kind")
-        yield from _field("Format", ChoiceInput(FORMATS, value=FORMATS[0].text, id="fmt"), "fmt")
-        yield from _field("File", Input(self._proposed, id="path", compact=True), "path")
+        yield from field_line("Document", ChoiceInput(KINDS, value=kind.text, id="kind"), "kind")
+        yield from field_line(
+            "Format", ChoiceInput(FORMATS, value=FORMATS[0].text, id="fmt"), "fmt"
+        )
+        yield from field_line("File", Input(self._proposed, id="path", compact=True), "path")
         yield Static(f"Relative to {self.cwd}", id="path-base", classes="field-note")
 
     def on_mount(self) -> None:
@@ -522,10 +505,8 @@ def describe_change(record: str, before: str | None, after: str | None) -> list[
     which), as lines to read: `Status: open → opened`, a list of offers one line per offer
     (`CONS-A · currency USD · total 58,300.00 · hash ok yes`), yes/no, moments in UTC. Text
     that is not a JSON object is shown as it is."""
-    old, new = _snapshot(before), _snapshot(after)
+    old, new = snapshot(before), snapshot(after)
     if record.startswith("order"):
-        from lta_tui.tui.screens.order_actions import describe_event
-
         currency = str((new or old or {}).get("currency") or "")
         return describe_event(before, after, currency)
     if (before and old is None) or (after and new is None):
@@ -547,18 +528,6 @@ def describe_change(record: str, before: str | None, after: str | None) -> list[
         else:
             out.append(f"{label}: {_value(key, b if key in new else a)}")
     return out or ["no change"]
-
-
-def _snapshot(text: str | None) -> dict | None:
-    import json
-
-    if not text:
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def _record(values: dict) -> str:

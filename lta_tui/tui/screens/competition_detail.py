@@ -13,7 +13,7 @@ competition (R26) is told why when pressing the key.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -23,13 +23,13 @@ from textual.message import Message
 
 from lta_tui.domain.money import format_money
 from lta_tui.tui.screens.detail import DetailScreen
+from lta_tui.tui.screens.record_actions import RecordActions
 from lta_tui.tui.widgets import formats
 from lta_tui.tui.widgets.record_view import Block, Fields, Heading, Note, Table
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from lta_tui.domain.rules import Finding
     from lta_tui.services.browse_competitions import CompetitionDetail
     from lta_tui.services.competition_compare import Comparison
 
@@ -80,7 +80,7 @@ class CompetitionRecord:
         return self.comparison.version
 
 
-class CompetitionDetailScreen(DetailScreen):
+class CompetitionDetailScreen(DetailScreen, RecordActions):
     SECTION = "competitions"
     NOUN = "competition"
     HELP = (
@@ -110,21 +110,6 @@ class CompetitionDetailScreen(DetailScreen):
         Binding("h", "history", "History", tooltip="Every change of the competition"),
     ]
 
-    class Acted(Message):
-        """An action without a form ran: `result` on success, else the `error` to show, or
-        `warnings` to acknowledge before going ahead."""
-
-        def __init__(
-            self,
-            action: str,
-            result: object = None,
-            error: str | None = None,
-            warnings: Sequence[Finding] = (),
-        ) -> None:
-            super().__init__()
-            self.action, self.result, self.error = action, result, error
-            self.warnings = tuple(warnings)
-
     class History(Message):
         """The competition's history, as lines to read."""
 
@@ -135,9 +120,6 @@ class CompetitionDetailScreen(DetailScreen):
     def __init__(self, record_id: int) -> None:
         super().__init__(record_id)
         self.view: CompetitionRecord | None = None
-        self.busy = False  # an action is running
-        self.reloading = False  # read again: its version may be stale
-        self.reload_on_resume = False
         self.show_abstract = False  # the opening was recorded: show the bid abstract once read
 
     # --- reading ------------------------------------------------------------------------------
@@ -270,28 +252,14 @@ class CompetitionDetailScreen(DetailScreen):
             return None  # dimmed, not hidden, while it runs or is read again
         return True
 
-    def _may_change(self) -> CompetitionRecord | None:
-        """The competition, if the user may change it (R26) and nothing else runs; else say
-        why."""
-        from lta_tui.domain.rules import check_permission
+    def _record(self) -> CompetitionRecord | None:
+        return self.view
 
-        view = self.view
-        if view is None or self.busy or self.reloading:
-            return None
-        user = self.app.config.user
-        refused = check_permission(user.role, user.agency, "change", view.detail.agency)
-        if refused:
-            self._tell("\n".join(f.message for f in refused), "Refused")
-            return None
-        return view
+    def _record_agency(self, record: CompetitionRecord) -> str:
+        return record.detail.agency
 
-    def _tell(self, text: str, title: str = "Not saved") -> None:
-        self.notify(text, title=title, severity="error", timeout=10, markup=False)
-
-    def _actor(self):
-        from lta_tui.services.orders import Actor
-
-        return Actor.from_config(self.app.config)
+    def _record_name(self) -> str:
+        return self.view.detail.reference if self.view else "The competition"
 
     # --- issue and opening: a question, then the service -----------------------------------------
 
@@ -331,96 +299,30 @@ class CompetitionDetailScreen(DetailScreen):
             lambda yes: self._confirmed(yes, "open"),
         )
 
-    def _confirmed(self, yes: bool | None, action: str, acknowledged: tuple[str, ...] = ()) -> None:
-        if not yes or self.view is None:
-            return
-        self.busy = True
-        self.refresh_bindings()
-        self._act(action, self.view.version, acknowledged)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="competition-action")
-    def _act(self, action: str, version: int, acknowledged: tuple[str, ...]) -> None:
-        from lta_tui.domain.rules import Refused
+    def _run(self, action: str, version: int, acknowledged: tuple[str, ...]) -> object:
         from lta_tui.services import competitions as service
-        from lta_tui.services.orders import NeedsAcknowledgement
 
         app = self.app
-        try:
-            if action == "issue":
-                result = service.issue_competition(
-                    app.engine(),
-                    self.record_id,
-                    self._actor(),
-                    app.config.rules,
-                    now=app.now(),
-                    expected_version=version,
-                    acknowledged=acknowledged,
-                )
-            else:
-                result = service.open_offers(
-                    app.engine(),
-                    self.record_id,
-                    self._actor(),
-                    now=app.now(),
-                    expected_version=version,
-                )
-        except NeedsAcknowledgement as needs:
-            self.post_message(self.Acted(action, warnings=needs.warnings))
-        except (Refused, service.CompetitionConflict, ValueError, LookupError) as error:
-            self.post_message(self.Acted(action, error=str(error)))
-        except Exception as error:  # never a traceback: say what failed
-            self.post_message(self.Acted(action, error=f"{error.__class__.__name__}: {error}"))
-        else:
-            self.post_message(self.Acted(action, result))
+        if action == "issue":
+            return service.issue_competition(
+                app.engine(),
+                self.record_id,
+                self._actor(),
+                app.config.rules,
+                now=app.now(),
+                expected_version=version,
+                acknowledged=acknowledged,
+            )
+        return service.open_offers(
+            app.engine(), self.record_id, self._actor(), now=app.now(), expected_version=version
+        )
 
-    @on(Acted)
-    def _acted(self, message: Acted) -> None:
-        self.busy = False
-        if message.warnings and self.view is not None:
-            self._acknowledge(message.action, message.warnings)
-            return
-        if message.error is not None:
-            self._tell(message.error)
-            self.reload()  # shows what is stored now (another user's change, say)
-            return
-        if message.action == "open":
+    def _done(self, action: str) -> str:
+        return {"issue": "issued", "open": "opened: prices are shown"}[action]
+
+    def _succeeded(self, action: str) -> None:
+        if action == "open":
             self.show_abstract = True
-        done = {"issue": "issued", "open": "opened: prices are shown"}[message.action]
-        self._changed(done, message.result)
-
-    def _acknowledge(self, action: str, warnings: Sequence[Finding]) -> None:
-        """Issuing raised warnings (R4, a short response time): ask, and issue again if yes."""
-        from lta_tui.tui.screens.order_actions import ConfirmAction
-
-        assert self.view is not None
-        reference = self.view.detail.reference
-        rules = tuple(dict.fromkeys(w.rule for w in warnings))
-        question = "\n".join(
-            [*(w.message for w in warnings), "", "Acknowledge and issue? It is recorded."]
-        )
-        self.refresh_bindings()
-        self.app.push_screen(
-            ConfirmAction(f"Issue {reference}: warnings", question, "acknowledges and issues"),
-            lambda yes: self._confirmed(yes, action, rules),
-        )
-
-    def _changed(self, done: str, result: object) -> None:
-        """After a successful action: say so, and read the competition again."""
-        if result is None:
-            return
-        reference = self.view.detail.reference if self.view else "The competition"
-        self.notify(f"{reference} {done}.", timeout=4, markup=False)
-        self.refresh_bindings()
-        self.reload()
-
-    def _dismissed(self, done: str, result: object) -> None:
-        """A modal closed: with `result` it saved; without, it may have been refused because the
-        competition changed meanwhile. Either way it is read again, so the next action runs
-        with the version stored now."""
-        if result is not None:
-            self._changed(done, result)
-            return
-        self.reload()
 
     def _show_abstract(self) -> None:
         """The bid abstract of the opening: who offered, in what currency, for what total."""
@@ -574,62 +476,53 @@ class CompetitionDetailScreen(DetailScreen):
         )
 
     def action_unsuccessful(self) -> None:
-        view = self._may_change()
-        if view is None:
-            return
-        from lta_tui.tui.screens.competition_actions import GiveReason
-
-        app, actor, version = self.app, self._actor(), view.version
-
-        def submit(reason: str):
-            from lta_tui.services.competitions import declare_unsuccessful
-
-            return declare_unsuccessful(
-                app.engine(), self.record_id, reason, actor, now=app.now(), expected_version=version
-            )
-
-        self.app.push_screen(
-            GiveReason(
-                f"Unsuccessful · {view.detail.reference}",
-                submit,
-                explanation=(
-                    "A competition without a valid offer ends unsuccessful: nothing is awarded. "
-                    "Say why; the reason is kept with it and in its history."
-                ),
-                go="declares it unsuccessful",
-                placeholder="e.g. no compliant offer received",
+        self._end_with_reason(
+            "declare_unsuccessful",
+            "Unsuccessful · {reference}",
+            "declared unsuccessful",
+            explanation=(
+                "A competition without a valid offer ends unsuccessful: nothing is awarded. "
+                "Say why; the reason is kept with it and in its history."
             ),
-            lambda result: self._dismissed("declared unsuccessful", result),
+            go="declares it unsuccessful",
+            placeholder="e.g. no compliant offer received",
         )
 
     def action_cancel_competition(self) -> None:
+        self._end_with_reason(
+            "cancel_competition",
+            "Cancel {reference}",
+            "cancelled",
+            explanation=(
+                "A cancelled competition stays on record and takes no more offers or "
+                "awards; not once its order is issued (R11). Say why: the reason is kept "
+                "with it and in its history."
+            ),
+            go="cancels the competition",
+            placeholder="why the competition is cancelled",
+        )
+
+    def _end_with_reason(self, ending: str, title: str, done: str, **question: str) -> None:
+        """End the competition by `ending` (`declare_unsuccessful`, `cancel_competition` of
+        the competition service) with the reason the user gives."""
         view = self._may_change()
         if view is None:
             return
         from lta_tui.tui.screens.competition_actions import GiveReason
 
-        app, actor, version = self.app, self._actor(), view.version
+        app, actor, version, record_id = self.app, self._actor(), view.version, self.record_id
 
         def submit(reason: str):
-            from lta_tui.services.competitions import cancel_competition
+            from lta_tui.services import competitions as service
 
-            return cancel_competition(
-                app.engine(), self.record_id, reason, actor, now=app.now(), expected_version=version
+            end = getattr(service, ending)
+            return end(
+                app.engine(), record_id, reason, actor, now=app.now(), expected_version=version
             )
 
         self.app.push_screen(
-            GiveReason(
-                f"Cancel {view.detail.reference}",
-                submit,
-                explanation=(
-                    "A cancelled competition stays on record and takes no more offers or "
-                    "awards; not once its order is issued (R11). Say why: the reason is kept "
-                    "with it and in its history."
-                ),
-                go="cancels the competition",
-                placeholder="why the competition is cancelled",
-            ),
-            lambda result: self._dismissed("cancelled", result),
+            GiveReason(title.format(reference=view.detail.reference), submit, **question),
+            lambda result: self._dismissed(done, result),
         )
 
     def action_export(self) -> None:

@@ -18,12 +18,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timezone
 from typing import Any, ClassVar
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Static
 
 from lta_tui.domain.dates import DateError, parse_day
@@ -37,6 +35,7 @@ from lta_tui.services.competition_types import (
     SavedCompetition,
 )
 from lta_tui.services.order_types import Actor
+from lta_tui.tui.screens.record_form import RecordForm, choosing
 from lta_tui.tui.widgets.choice_input import Choice, ChoiceInput
 from lta_tui.tui.widgets.form_field import FormField
 from lta_tui.tui.widgets.invitation_list import InvitationList
@@ -46,7 +45,6 @@ from lta_tui.tui.widgets.requirement_lines import (
     scope_choices,
 )
 from lta_tui.tui.widgets.weights import CriteriaWeights
-from lta_tui.tui.widgets.yes_no_dialog import YesNoDialog
 
 DEFAULT_TIME = "12:00"
 _TIME = re.compile(r"^(\d{1,2}):?(\d{2})$")
@@ -54,12 +52,6 @@ _METHODS = (
     Choice(EvaluationMethod.lowest_price.value, "", "lowest price, technically compliant"),
     Choice(EvaluationMethod.weighted.value, "", "weighted criteria, points summing to 100"),
 )
-#: The form field a finding's `field` belongs to, when it is not the field's own id.
-_FIELD_OF = {
-    "country": "destination_country",
-    "destination": "destination_country",
-    "criteria": "weights",
-}
 _SERVICES = (
     ("needs_freight", "Freight"),
     ("needs_export_licensing", "Export licensing"),
@@ -67,12 +59,23 @@ _SERVICES = (
 )
 
 
-class CompetitionFormScreen(Screen["SavedCompetition | None"]):
+class CompetitionFormScreen(RecordForm["SavedCompetition | None"]):
     """A new competition (`competition_id` None) or the draft `competition_id`. Dismissed with
     the `SavedCompetition` (a new one then opens in its detail), or None when left unsaved."""
 
     CSS_PATH = "competition_form.tcss"
-    AUTO_FOCUS = None
+    HEAD = "#competition-head"
+    LINE_INPUTS = ("req-",)
+    FIELD_PREFIXES = (
+        (("lines",), "lines"),
+        (("exclusions", "invitations", "left_out"), "invitations"),
+        (("needs_", "services"), "warranty_months"),  # the services' one field with messages
+    )
+    FIELD_OF = {
+        "country": "destination_country",
+        "destination": "destination_country",
+        "criteria": "weights",
+    }
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
     HELP: ClassVar[str] = (
         "Type the competition as on paper: tab (or enter) moves to the next field. Fields "
@@ -91,39 +94,6 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
         Binding("escape", "leave", "Back", tooltip="Leave the form (asks before discarding)"),
     ]
 
-    # --- messages from the workers --------------------------------------------------------
-
-    class _Prepared(Message):
-        def __init__(
-            self,
-            context: CompetitionFormContext,
-            loaded: tuple[CompetitionInput, int, str, str] | None,
-        ) -> None:
-            super().__init__()
-            self.context = context
-            self.loaded = loaded
-
-    class _Failed(Message):
-        def __init__(self, what: str, error: BaseException) -> None:
-            super().__init__()
-            self.what = what
-            self.error = error
-
-    class _SaveAnswer(Message):
-        """What `save_competition` said: `saved`, or `refused` findings, or an `error`."""
-
-        def __init__(
-            self,
-            *,
-            saved: SavedCompetition | None = None,
-            refused: Sequence[Finding] = (),
-            error: str = "",
-        ) -> None:
-            super().__init__()
-            self.saved = saved
-            self.refused = tuple(refused)
-            self.error = error
-
     def __init__(self, competition_id: int | None = None) -> None:
         super().__init__()
         self.competition_id = competition_id
@@ -135,8 +105,6 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
         self._local: dict[str, list[Finding | str]] = {}  # field → what the form found
         self._refused: tuple[Finding, ...] = ()  # what the last save refused, until changed
         self._tried_save = False
-        self._saving = False
-        self._initial: tuple | None = None
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -216,11 +184,7 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
 
     def on_mount(self) -> None:
         self.sub_title = self._title()
-        user = self.app.config.user  # type: ignore[attr-defined]
-        agency = self._choice("agency")
-        agency.value = user.agency
-        # a focal point prepares competitions of the own agency only (R26)
-        agency.disabled = getattr(user.role, "value", user.role) == "focal_point"
+        self._start_on_own_agency()
         self.query_one("#criteria-box").border_title = "Criteria and weights (points)"
         self.query_one("#services-box").border_title = "Services needed"
         self.query_one("#warranty_months-field", FormField).set_aside("months")
@@ -228,7 +192,7 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
         self._show_invitations_note()
         self._days_changed()
         self.query_one("#competition-head").loading = True
-        self._prepare(self.app, self.competition_id)
+        self._prepare()
 
     def _title(self) -> str:
         if self.competition_id is None:
@@ -238,25 +202,27 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
 
     # --- reading the choices and the competition --------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="competition-form-prepare")
-    def _prepare(self, app: Any, competition_id: int | None) -> None:
-        from lta_tui.services import competitions as service
+    def _prepare(self) -> None:
+        app, competition_id = self.app, self.competition_id
 
-        try:
+        def read() -> tuple[CompetitionFormContext, tuple | None]:
+            from lta_tui.services import competitions as service
+
             engine = app.engine()
             actor = Actor.from_config(app.config)
             context = service.competition_form_context(engine, actor, app.today())
-            loaded = (
-                service.load_competition_input(engine, competition_id) if competition_id else None
-            )
-        except Exception as exc:  # shown on the form, never a traceback
-            self.post_message(self._Failed("read the form's choices", exc))
-            return
-        self.post_message(self._Prepared(context, loaded))
+            if not competition_id:
+                return context, None
+            return context, service.load_competition_input(engine, competition_id)
 
-    @on(_Prepared)
-    def _prepared(self, message: _Prepared) -> None:
-        ctx = self.context = message.context
+        self._prepare_in_worker(read)
+
+    def _show_choices(
+        self,
+        context: CompetitionFormContext,
+        loaded: tuple[CompetitionInput, int, str, str] | None,
+    ) -> None:
+        ctx = self.context = context
         self._choice("agency").set_choices([Choice(a.code, a.name) for a in ctx.agencies])
         self._choice("lot").set_choices([Choice(str(lot.number), lot.title) for lot in ctx.lots])
         self._choice("destination_country").set_choices(
@@ -265,8 +231,8 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
         agency = self._choice("agency")
         if self.competition_id is None or not agency.value.strip():
             agency.take(agency.resolve(ctx.default_agency) or Choice(ctx.default_agency))
-        if message.loaded is not None:
-            self._fill(*message.loaded)
+        if loaded is not None:
+            self._fill(*loaded)
         self.query_one("#competition-head").loading = False
         self._recheck()
         self._initial = self._snapshot()
@@ -312,25 +278,7 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
                 return
         self.query_one(RequirementEditor).focus_first()
 
-    @on(_Failed)
-    def _failed(self, message: _Failed) -> None:
-        self.query_one("#competition-head").loading = False
-        text = str(message.error) or message.error.__class__.__name__
-        self._general_messages([f"Could not {message.what}: {text}"])
-
     # --- typing ---------------------------------------------------------------------------
-
-    def _choice(self, name: str) -> ChoiceInput:
-        return self.query_one(f"#{name}", ChoiceInput)
-
-    def _text(self, name: str) -> str:
-        return self.query_one(f"#{name}", Input).value.strip()
-
-    def _set(self, name: str, value: str) -> None:
-        box = self.query_one(f"#{name}", Input)
-        if box.value != value:
-            box.value = value
-            box.cursor_position = len(value) if box.has_focus else 0
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
@@ -360,11 +308,6 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
             self._show_field_messages("weights")
         elif widget.id == "title" and isinstance(widget, Input):
             widget.cursor_position = 0  # a long title shows its start when not typed in
-
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        if not (event.input.id or "").startswith("req-"):
-            self.focus_next()
 
     @on(ChoiceInput.Chosen)
     def _chosen(self, event: ChoiceInput.Chosen) -> None:
@@ -437,14 +380,6 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
         else:
             fx_field.set_aside(_day_note(typed, fx))
 
-    def _today(self) -> date:
-        today = getattr(self.app, "today", None)
-        return today() if callable(today) else date.today()
-
-    def _now(self) -> datetime:
-        now = getattr(self.app, "now", None)
-        return now() if callable(now) else datetime.now(timezone.utc)
-
     def _deadline_day(self) -> date | None:
         try:
             return parse_day(self._text("deadline"), self._today())
@@ -462,36 +397,7 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
 
     # --- requirement lines ----------------------------------------------------------------
 
-    @on(RequirementEditor.Submitted)
-    def _line_typed(self, event: RequirementEditor.Submitted) -> None:
-        if event.index is None or event.index >= len(self._lines):
-            self._lines.append(event.line)
-            row = len(self._lines) - 1
-        else:
-            self._lines[event.index] = event.line
-            row = event.index
-        self._changed("lines")
-        self.query_one(RequirementLinesTable).move_cursor(row=row)
-
-    @on(RequirementEditor.Cancelled)
-    def _edit_cancelled(self) -> None:
-        self.query_one(RequirementLinesTable).focus()
-
-    @on(RequirementLinesTable.EditRequested)
-    def _edit_line(self, event: RequirementLinesTable.EditRequested) -> None:
-        editor = self.query_one(RequirementEditor)
-        editor.load(self._lines[event.index], event.index)
-        editor.show_messages(self._line_messages(event.index))
-
-    @on(RequirementLinesTable.DeleteRequested)
-    def _delete_line(self, event: RequirementLinesTable.DeleteRequested) -> None:
-        del self._lines[event.index]
-        editor = self.query_one(RequirementEditor)
-        if editor.editing is not None:
-            if editor.editing == event.index:
-                editor.clear()
-            elif editor.editing > event.index:
-                editor.editing -= 1
+    def _lines_changed(self) -> None:
         self._changed("lines")
 
     @property
@@ -619,19 +525,6 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
 
     # --- showing findings -----------------------------------------------------------------
 
-    def _field_of(self, finding: Finding) -> str | None:
-        name = finding.field
-        if not name:
-            return None
-        if name.startswith("lines"):
-            return "lines"
-        if name.startswith(("exclusions", "invitations", "left_out")):
-            return "invitations"
-        if name.startswith(("needs_", "services")):
-            return "warranty_months"  # the services section's one field with a message line
-        name = _FIELD_OF.get(name, name)
-        return name if self.query(f"#{name}-field") else None
-
     def _messages(self, name: str) -> list[str]:
         own = [m.message if isinstance(m, Finding) else m for m in self._local.get(name, [])]
         refused = [f.message for f in self._refused if self._field_of(f) == name]
@@ -640,12 +533,7 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
     def _show_field_messages(self, name: str) -> None:
         field = self.query_one(f"#{name}-field", FormField)
         control = field.control
-        if (
-            isinstance(control, ChoiceInput)
-            and control.has_focus
-            and control.choice is None
-            and control.choices_shown
-        ):
+        if choosing(control):
             field.show_messages()  # still being typed, its list open: judged when left
             return
         if isinstance(control, CriteriaWeights) and control.has_focus_within:
@@ -694,15 +582,7 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
     # --- saving ---------------------------------------------------------------------------
 
     def action_save(self) -> None:
-        if self._saving or self.context is None:
-            return
-        editor = self.query_one(RequirementEditor)
-        if not editor.is_blank and not editor.submit():
-            self.notify(
-                "The line being typed is not complete: finish it (enter) or clear it.",
-                severity="warning",
-                markup=False,
-            )
+        if self._saving or self.context is None or self._line_left_unfinished():
             return
         self._tried_save = True
         if isinstance(self.focused, ChoiceInput):
@@ -718,64 +598,35 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
             )
             self._focus_first_problem()
             return
-        self._saving = True
-        self._save_in_worker(self.app, comp, self._now(), self.competition_id, self._version)
+        self._save(comp)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="competition-form-save")
-    def _save_in_worker(
-        self,
-        app: Any,
-        comp: CompetitionInput,
-        now: datetime,
-        competition_id: int | None,
-        version: int | None,
-    ) -> None:
-        from lta_tui.domain.rules.findings import Refused
+    def _save(self, comp: CompetitionInput) -> None:
+        competition_id, version = self.competition_id, self._version
+
+        def save(engine: Any, actor: Actor, rules: Any, now: datetime) -> SavedCompetition:
+            from lta_tui.services import competitions as service
+
+            return service.save_competition(
+                engine, comp, actor, rules, now=now,
+                competition_id=competition_id, expected_version=version,
+            )  # fmt: skip
+
+        self._save_with(save)
+
+    def _save_error(self, exc: Exception) -> dict[str, Any]:
         from lta_tui.services import competitions as service
 
-        answer: dict[str, Any] = {}
-        try:
-            answer["saved"] = service.save_competition(
-                app.engine(),
-                comp,
-                Actor.from_config(app.config),
-                app.config.rules,
-                now=now,
-                competition_id=competition_id,
-                expected_version=version,
-            )
-        except Refused as exc:
-            answer["refused"] = exc.findings
-        except service.CompetitionConflict as exc:
-            answer["error"] = str(exc)
-        except Exception as exc:  # shown on the form, never a traceback
-            answer["error"] = f"Could not save: {str(exc) or exc.__class__.__name__}"
-        self.post_message(self._SaveAnswer(**answer))
+        if isinstance(exc, service.CompetitionConflict):
+            return {"error": str(exc)}
+        return super()._save_error(exc)
 
-    @on(_SaveAnswer)
-    def _save_answered(self, message: _SaveAnswer) -> None:
-        self._saving = False
-        if message.saved is not None:
-            self._saved(message.saved)
-            return
-        if message.refused:
-            self._refused = message.refused
-            self._show_all_messages()
-            self._show_lines()
-            self.notify(
-                "Not saved: " + "; ".join(f.message for f in message.refused[:3]),
-                severity="error",
-                timeout=8,
-                markup=False,
-            )
-            self._focus_first_problem()
-            return
-        self._general_messages([message.error])
-        self.notify(message.error, severity="error", timeout=10, markup=False)
+    def _show_refused(self, refused: tuple[Finding, ...]) -> None:
+        self._refused = refused
+        self._show_all_messages()
+        self._show_lines()
 
     def _saved(self, saved: SavedCompetition) -> None:
         """Back where the form was opened from; a new competition opens in its detail."""
-        self._initial = self._snapshot()
         self.app.notify(f"Saved {saved.reference} ({saved.status.replace('_', ' ')})", markup=False)
         new = self.competition_id is None
         self.dismiss(saved)
@@ -817,26 +668,8 @@ class CompetitionFormScreen(Screen["SavedCompetition | None"]):
         left_out = self.query_one(InvitationList).left_out
         return (tuple(boxes), tuple(ticks), tuple(self._lines), left_out)
 
-    @property
-    def changed(self) -> bool:
-        """Whether anything was typed since the form opened (or was last saved)."""
-        if not self.query_one(RequirementEditor).is_blank:
-            return True
-        return self._initial is not None and self._snapshot() != self._initial
-
-    def action_leave(self) -> None:
-        if not self.changed:
-            self.dismiss(None)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        what = "this competition" if self.competition_id is None else "your changes"
-        self.app.push_screen(
-            YesNoDialog(f"Discard {what}?", "Nothing typed here is kept."), answered
-        )
+    def _discard_what(self) -> str:
+        return "this competition" if self.competition_id is None else "your changes"
 
 
 def _date_error(label: str, typed: str) -> str:

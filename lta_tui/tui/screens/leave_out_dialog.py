@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from lta_tui.services.competition_types import HolderChoice
-from lta_tui.tui.screens.order_actions import ActionForm
+from lta_tui.tui.screens.order_actions import ReasonForm, field_line
 
 
-class LeaveOutDialog(ActionForm):
+class LeaveOutDialog(ReasonForm):
     """Asks why `holder` is left out; nothing is saved here (the form saves the reason)."""
 
     GO = "leaves it out"
+    REQUIRED = "Reason: required to leave a holder out (R2)"
 
     def __init__(self, holder: HolderChoice) -> None:
         super().__init__(f"Leave {holder.code} out", _as_is)
@@ -31,21 +31,9 @@ class LeaveOutDialog(ActionForm):
             ),
             classes="action-text",
         )
-        with Vertical(classes="field"):
-            with Horizontal(classes="field-row"):
-                yield Label("Reason", classes="field-label")
-                yield Input(placeholder="why it is left out", id="reason", compact=True)
-            yield Static(id="reason-error", classes="field-error", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#reason", Input).focus()
-
-    def collect(self) -> str | None:
-        reason = self.query_one("#reason", Input).value.strip()
-        if not reason:
-            self.show_error("reason-error", "Reason: required to leave a holder out (R2)")
-            return None
-        return reason
+        yield from field_line(
+            "Reason", Input(placeholder="why it is left out", id="reason", compact=True), "reason"
+        )
 
 
 def _as_is(reason: str) -> str:

@@ -14,7 +14,7 @@ worker; what the service refuses is shown under the field it names.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -25,16 +25,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from lta_tui.domain.dates import DateError, parse_day
 from lta_tui.domain.money import MoneyError, format_amount, line_amount, parse_amount
 from lta_tui.tui.screens.competition_actions import YesNoInput, yes_no
+from lta_tui.tui.screens.record_form import RecordForm
 from lta_tui.tui.widgets import formats
 from lta_tui.tui.widgets.choice_input import Choice, ChoiceInput
 from lta_tui.tui.widgets.form_field import FormField
-from lta_tui.tui.widgets.yes_no_dialog import YesNoDialog
 
 if TYPE_CHECKING:
     from lta_tui.domain.rules import Finding
@@ -82,13 +81,12 @@ def parse_time(text: str) -> time:
     return time(hours, minutes)
 
 
-class OfferFormScreen(Screen["SavedCompetition | None"]):
+class OfferFormScreen(RecordForm["SavedCompetition | None"]):
     """Record an offer to the competition of `comparison` (as read by the detail screen: its
     lines, services, deadline and version) from one of `invited` (consolidator codes).
     Dismissed with the `SavedCompetition`, or None when left without saving."""
 
     CSS_PATH = "offer_form.tcss"
-    AUTO_FOCUS = None
     HELP: ClassVar[str] = (
         "Type the offer as the e-mail reads: the holder (one of those invited), when it was "
         "received (a date: t, -1, 2026-11-14; and a time in UTC), its currency, a unit price per "
@@ -111,25 +109,11 @@ class OfferFormScreen(Screen["SavedCompetition | None"]):
             self.choices = choices
             self.names = names
 
-    class _Answer(Message):
-        def __init__(
-            self,
-            saved: SavedCompetition | None = None,
-            refused: Sequence[Finding] = (),
-            error: str = "",
-        ) -> None:
-            super().__init__()
-            self.saved = saved
-            self.refused = tuple(refused)
-            self.error = error
-
     def __init__(self, comparison: Comparison, invited: Sequence[str]) -> None:
         super().__init__()
         self.comparison = comparison
         self.invited = tuple(invited)
         self.services = tuple(comparison.services)
-        self._saving = False
-        self._initial: tuple[str, ...] | None = None
         self._local: dict[str, list[str]] = {}  # field → what the form could not read
 
     # --- layout ---------------------------------------------------------------------------
@@ -280,7 +264,7 @@ class OfferFormScreen(Screen["SavedCompetition | None"]):
                 app.engine(), Actor.from_config(app.config), app.today()
             )
         except Exception as exc:  # shown on the form, never a traceback
-            self.post_message(self._Answer(error=f"Could not read the currencies: {exc}"))
+            self.post_message(self._SaveAnswer(error=f"Could not read the currencies: {exc}"))
             return
         names = {h.code: h.name for h in context.holders}
         choices = tuple(Choice(c.code, c.name) for c in context.currencies)
@@ -293,13 +277,6 @@ class OfferFormScreen(Screen["SavedCompetition | None"]):
         holders.set_choices(Choice(code, message.names.get(code, "")) for code in self.invited)
 
     # --- what is typed ----------------------------------------------------------------------
-
-    def _now(self) -> datetime:
-        now = self.app.now()
-        return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
-
-    def _text(self, name: str) -> str:
-        return self.query_one(f"#{name}", Input).value.strip()
 
     def _currency(self) -> str:
         return self.query_one("#currency", ChoiceInput).code.upper()
@@ -324,11 +301,6 @@ class OfferFormScreen(Screen["SavedCompetition | None"]):
             self._show_deadline()
         if event.picked:
             self.focus_next()
-
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.focus_next()
 
     def _received(self) -> datetime | None:
         try:
@@ -549,9 +521,16 @@ class OfferFormScreen(Screen["SavedCompetition | None"]):
         ]
         for name in names:
             self._field_messages(name, by_field.get(name, []))
+        self._general_messages(general)
+
+    def _show_refused(self, refused: tuple[Finding, ...]) -> None:
+        self._show_messages(refused)
+
+    def _general_messages(self, errors: Iterable[str]) -> None:
+        texts = list(errors)
         box = self.query_one("#offer-errors", Static)
-        box.update("\n".join(general))
-        box.set_class(bool(general), "-shown")
+        box.update("\n".join(texts))
+        box.set_class(bool(texts), "-shown")
 
     def _focus_first_problem(self) -> None:
         for field in self.query(FormField).results(FormField):
@@ -576,76 +555,32 @@ class OfferFormScreen(Screen["SavedCompetition | None"]):
             self.notify("Fill in the fields marked before saving.", severity="error", markup=False)
             self._focus_first_problem()
             return
-        self._saving = True
-        self._record(self.app, offer)
+        self._record(offer)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="offer-form-save")
-    def _record(self, app: Any, offer: OfferInput) -> None:
-        from lta_tui.domain.rules import Refused
+    def _record(self, offer: OfferInput) -> None:
+        comparison = self.comparison
+
+        def save(engine: Any, actor: Any, rules: Any, now: datetime) -> SavedCompetition:
+            from lta_tui.services import competitions as service
+
+            return service.record_offer(
+                engine, comparison.competition_id, offer, actor, rules, now=now,
+                expected_version=comparison.version,
+            )  # fmt: skip
+
+        self._save_with(save)
+
+    def _save_error(self, exc: Exception) -> dict[str, Any]:
         from lta_tui.services import competitions as service
-        from lta_tui.services.orders import Actor
 
-        try:
-            saved = service.record_offer(
-                app.engine(),
-                self.comparison.competition_id,
-                offer,
-                Actor.from_config(app.config),
-                app.config.rules,
-                now=app.now(),
-                expected_version=self.comparison.version,
-            )
-        except Refused as exc:
-            self.post_message(self._Answer(refused=exc.findings))
-        except (service.CompetitionConflict, ValueError, LookupError) as exc:
-            self.post_message(self._Answer(error=str(exc)))
-        except Exception as exc:  # shown on the form, never a traceback
-            self.post_message(
-                self._Answer(error=f"Could not save: {exc.__class__.__name__}: {exc}")
-            )
-        else:
-            self.post_message(self._Answer(saved=saved))
-
-    @on(_Answer)
-    def _answered(self, message: _Answer) -> None:
-        self._saving = False
-        if message.saved is not None:
-            self._initial = self._snapshot()
-            self.dismiss(message.saved)
-            return
-        if message.refused:
-            self._show_messages(message.refused)
-            self.notify(
-                "Not saved: " + "; ".join(f.message for f in message.refused[:3]),
-                severity="error",
-                timeout=8,
-                markup=False,
-            )
-            self._focus_first_problem()
-            return
-        box = self.query_one("#offer-errors", Static)
-        box.update(message.error)
-        box.set_class(True, "-shown")
-        self.notify(message.error, severity="error", timeout=10, markup=False)
+        if isinstance(exc, (service.CompetitionConflict, ValueError, LookupError)):
+            return {"error": str(exc)}
+        return {"error": f"Could not save: {exc.__class__.__name__}: {exc}"}
 
     # --- leaving --------------------------------------------------------------------------
 
     def _snapshot(self) -> tuple[str, ...]:
         return tuple(box.value for box in self.query(Input).results(Input))
 
-    @property
-    def changed(self) -> bool:
-        return self._initial is not None and self._snapshot() != self._initial
-
-    def action_leave(self) -> None:
-        if not self.changed:
-            self.dismiss(None)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            YesNoDialog("Discard this offer?", "Nothing typed here is kept."), answered
-        )
+    def _discard_what(self) -> str:
+        return "this offer"

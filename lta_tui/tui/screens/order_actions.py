@@ -221,6 +221,37 @@ def _error_line(field_id: str) -> Static:
     return Static(id=f"{field_id}-error", classes="field-error", markup=False)
 
 
+def field_line(label: str, control: Any, name: str, hint: str = "") -> ComposeResult:
+    """One line of a modal form: label, control, hint; its error line underneath."""
+    with Vertical(classes="field"):
+        with Horizontal(classes="field-row"):
+            yield Label(label, classes="field-label")
+            yield control
+            if hint:
+                yield Label(hint, id=f"{name}-hint", classes="field-hint")
+        yield _error_line(name)
+
+
+class ReasonForm(ActionForm):
+    """An action that needs a reason, typed in `#reason` and kept with the record."""
+
+    #: What is said when no reason is typed.
+    REQUIRED: ClassVar[str] = "Reason: required"
+
+    def on_mount(self) -> None:
+        self.query_one("#reason", Input).focus()
+
+    def collect(self) -> str | None:
+        reason = self.query_one("#reason", Input).value.strip()
+        if not reason:
+            self.show_error("reason-error", self.REQUIRED)
+            return None
+        return reason
+
+    def field_of(self, name: str | None) -> str | None:
+        return "reason-error" if name in ("reason", "cancellation_reason") else None
+
+
 class RecordDelivery(ActionForm):
     """A delivery: its date, and per undelivered line the quantity (the rest, as typed)."""
 
@@ -317,10 +348,11 @@ class RecordDelivery(ActionForm):
         return None
 
 
-class CancelOrder(ActionForm):
+class CancelOrder(ReasonForm):
     """Cancel an order: a reason is required and recorded."""
 
     GO = "cancels the order"
+    REQUIRED = "Reason: required to cancel an order"
 
     def compose_form(self) -> ComposeResult:
         yield Static(
@@ -328,24 +360,11 @@ class CancelOrder(ActionForm):
             "as spend. Say why: the reason is kept with the order and in its history.",
             classes="action-text",
         )
-        with Vertical(classes="field"):
-            with Horizontal(classes="field-row"):
-                yield Label("Reason", classes="field-label")
-                yield Input(placeholder="why the order is cancelled", id="reason", compact=True)
-            yield _error_line("reason")
-
-    def on_mount(self) -> None:
-        self.query_one("#reason", Input).focus()
-
-    def collect(self) -> str | None:
-        reason = self.query_one("#reason", Input).value.strip()
-        if not reason:
-            self.show_error("reason-error", "Reason: required to cancel an order")
-            return None
-        return reason
-
-    def field_of(self, name: str | None) -> str | None:
-        return "reason-error" if name in ("reason", "cancellation_reason") else None
+        yield from field_line(
+            "Reason",
+            Input(placeholder="why the order is cancelled", id="reason", compact=True),
+            "reason",
+        )
 
 
 class RateOrder(ActionForm):
@@ -451,7 +470,7 @@ def describe_event(before: str | None, after: str | None, currency: str) -> list
     """An audit event's before/after (R25 JSON) as lines to read: `Status: draft → issued`,
     one value a line; a list of order lines one line per order line; amounts with `currency`
     (or USD). Text that is not a JSON object is shown as it is."""
-    old, new = _mapping(before), _mapping(after)
+    old, new = snapshot(before), snapshot(after)
     if (before and old is None) or (after and new is None):
         return [t for t in (before, after) if t]
     old, new = old or {}, new or {}
@@ -482,7 +501,9 @@ def describe_event(before: str | None, after: str | None, currency: str) -> list
     return out or ["no change"]
 
 
-def _mapping(text: str | None) -> dict | None:
+def snapshot(text: str | None) -> dict | None:
+    """An audit event's before or after as recorded (R25 JSON), or None when it is not a JSON
+    object."""
     import json
 
     if not text:

@@ -22,13 +22,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from lta_tui.domain.money import format_amount, format_money, format_quantity
+from lta_tui.tui.screens.record_actions import RecordActions
 
 if TYPE_CHECKING:
-    from lta_tui.domain.rules import Finding
     from lta_tui.services.order_detail import OrderDetail, ReviewDetail
 
 _SECTIONS = (
@@ -52,11 +51,12 @@ _DESCRIPTION_MIN = 20  # cells of a line's description, however narrow the termi
 _BESIDE_TABLE = 4  # cells beside a table: the screen's padding and its scrollbar
 
 
-class OrderDetailScreen(Screen):
+class OrderDetailScreen(RecordActions):
     """Everything recorded about order `order_id`; `line_id` puts the cursor on that line."""
 
     CSS_PATH = "orders.tcss"
     SUB_TITLE = "Order"
+    NOUN = "order"
     HELP: ClassVar[str] = (
         "One order: its header, lines (with the quantity delivered), deliveries, amendments, "
         "performance review, the warnings acknowledged when it was saved, and its history. "
@@ -91,28 +91,11 @@ class OrderDetailScreen(Screen):
             super().__init__()
             self.error = error
 
-    class Acted(Message):
-        """A lifecycle action ran: `result` on success, else the `error` to show."""
-
-        def __init__(
-            self,
-            done: str,
-            result: object = None,
-            error: str | None = None,
-            warnings: Sequence[Finding] = (),
-        ) -> None:
-            super().__init__()
-            self.done, self.result, self.error = done, result, error
-            self.warnings = tuple(warnings)  # to acknowledge before going ahead
-
     def __init__(self, order_id: int, *, line_id: int | None = None) -> None:
         super().__init__()
         self.order_id = order_id
         self.line_id = line_id
         self.detail: OrderDetail | None = None
-        self.busy = False  # a lifecycle action is running
-        self.reloading = False  # the order is being read again: its version may be stale
-        self.reload_on_resume = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -338,30 +321,14 @@ class OrderDetailScreen(Screen):
             return False
         return None if self.reloading else True  # dimmed, not hidden, while it is read again
 
-    def _may_change(self) -> OrderDetail | None:
-        """The order, if the user may change it (R26) and nothing else runs; else say why."""
-        from lta_tui.domain.rules import check_permission
+    def _record(self) -> OrderDetail | None:
+        return self.detail
 
-        d = self.detail
-        if d is None or self.busy or self.reloading:
-            return None
-        user = self.app.config.user
-        refused = check_permission(user.role, user.agency, "change", d.agency_code)
-        if refused:
-            self.notify(
-                "\n".join(f.message for f in refused),
-                title="Refused",
-                severity="error",
-                timeout=8,
-                markup=False,
-            )
-            return None
-        return d
+    def _record_agency(self, record: OrderDetail) -> str:
+        return record.agency_code
 
-    def _actor(self):
-        from lta_tui.services.orders import Actor
-
-        return Actor.from_config(self.app.config)
+    def _record_name(self) -> str:
+        return self.detail.po_number if self.detail else "The order"
 
     def action_issue(self) -> None:
         d = self._may_change()
@@ -397,100 +364,26 @@ class OrderDetailScreen(Screen):
             lambda yes: self._confirmed(yes, "close"),
         )
 
-    def _confirmed(self, yes: bool | None, action: str, acknowledged: tuple[str, ...] = ()) -> None:
-        if not yes or self.detail is None:
-            return
-        self.busy = True
-        self.refresh_bindings()
-        self._act(action, self.detail.id, self.detail.version, acknowledged)
+    def _run(self, action: str, version: int, acknowledged: tuple[str, ...]) -> object:
+        from lta_tui.services.orders import close_order, issue_order
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="order-action")
-    def _act(self, action: str, order_id: int, version: int, acknowledged: tuple[str, ...]) -> None:
-        from lta_tui.domain.rules import Refused
-        from lta_tui.services.orders import (
-            NeedsAcknowledgement,
-            OrderConflict,
-            close_order,
-            issue_order,
-        )
-
-        app = self.app
-        done = "issued" if action == "issue" else "closed"
-        try:
-            if action == "issue":
-                result = issue_order(
-                    app.engine(),
-                    order_id,
-                    self._actor(),
-                    app.config.rules,
-                    now=app.now(),
-                    expected_version=version,
-                    acknowledged=acknowledged,
-                )
-            else:
-                result = close_order(
-                    app.engine(), order_id, self._actor(), now=app.now(), expected_version=version
-                )
-        except NeedsAcknowledgement as needs:
-            self.post_message(self.Acted(done, warnings=needs.warnings))
-        except (Refused, OrderConflict, ValueError, LookupError) as error:
-            self.post_message(self.Acted(done, error=str(error)))
-        except Exception as error:  # never a traceback: say what failed
-            self.post_message(self.Acted(done, error=f"{error.__class__.__name__}: {error}"))
-        else:
-            self.post_message(self.Acted(done, result))
-
-    @on(Acted)
-    def _acted(self, message: Acted) -> None:
-        self.busy = False
-        if message.warnings and self.detail is not None:
-            self._acknowledge(message.warnings)
-            return
-        if message.error is not None:
-            self.notify(
-                message.error, title="Not saved", severity="error", timeout=10, markup=False
+        app, order_id = self.app, self.order_id
+        if action == "issue":
+            return issue_order(
+                app.engine(),
+                order_id,
+                self._actor(),
+                app.config.rules,
+                now=app.now(),
+                expected_version=version,
+                acknowledged=acknowledged,
             )
-            self.refresh_bindings()
-            self.reload()  # shows what is stored now (another user's change, say)
-            return
-        self._changed(message.done, message.result)
-
-    def _acknowledge(self, warnings: Sequence[Finding]) -> None:
-        """Issuing raised warnings not acknowledged at save: ask, and issue again if yes."""
-        from lta_tui.tui.screens.order_actions import ConfirmAction
-
-        d = self.detail
-        assert d is not None
-        rules = tuple(dict.fromkeys(w.rule for w in warnings))
-        question = "\n".join(
-            [*(w.message for w in warnings), "", "Acknowledge and issue? It is recorded."]
-        )
-        self.refresh_bindings()
-        self.app.push_screen(
-            ConfirmAction(f"Issue {d.po_number}: warnings", question, "acknowledges and issues"),
-            lambda yes: self._confirmed(yes, "issue", rules),
+        return close_order(
+            app.engine(), order_id, self._actor(), now=app.now(), expected_version=version
         )
 
-    def _changed(self, done: str, result: object) -> None:
-        """After a successful action: say so (`done` may name the new `{status}`), and read the
-        order again."""
-        if result is None:
-            return
-        po = self.detail.po_number if self.detail else "The order"
-        status = str(getattr(result, "status", "")).replace("_", " ")
-        self.notify(f"{po} {done.format(status=status)}.", timeout=4, markup=False)
-        self.refresh_bindings()
-        self.reload()
-
-    def _dismissed(self, done: str, result: object) -> None:
-        """A lifecycle modal closed: with `result` it saved (`_changed`); without, it may have
-        been refused because the order changed meanwhile (OrderConflict). Either way the order
-        is read again, so the next action runs with the version stored now, not the one the
-        modal was opened with (which would conflict again and again)."""
-        if result is not None:
-            self._changed(done, result)
-            return
-        self.reload()
+    def _done(self, action: str) -> str:
+        return "issued" if action == "issue" else "closed"
 
     def action_deliver(self) -> None:
         d = self._may_change()

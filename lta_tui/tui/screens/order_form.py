@@ -11,9 +11,9 @@ thread: workers call the order service and post messages back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,7 +23,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
@@ -40,6 +39,7 @@ from lta_tui.services.order_types import (
     SavedOrder,
     SubLtaChoice,
 )
+from lta_tui.tui.screens.record_form import RecordForm, choosing
 from lta_tui.tui.widgets.choice_input import Choice, ChoiceInput
 from lta_tui.tui.widgets.form_field import FormField
 from lta_tui.tui.widgets.order_lines import LineEditor, OrderLinesTable
@@ -58,25 +58,25 @@ _ROWS = (
     (("sub_lta", "Sub-LTA"), ("order_date", "Order date")),
     (("currency", "Currency"), ("destination_country", "Destination")),
 )
-#: The form field a finding's `field` belongs to, when it is not the field's own id.
-_FIELD_OF = {
-    "country": "destination_country",
-    "award": "competition",
-    "destination": "destination_country",
-}
 _CHANNELS = (
     Choice("direct", "under a sub-LTA"),
     Choice("mini_competition", "from an awarded competition"),
 )
 
 
-class OrderFormScreen(Screen["SavedOrder | None"]):
+class OrderFormScreen(RecordForm["SavedOrder | None"]):
     """A new order (`order_id` None) or order `order_id`: a draft is edited, an issued or
     partially delivered order amended (a reason is then required). Dismissed with the
     `SavedOrder`, or None when left without saving."""
 
     CSS_PATH = "order_form.tcss"
-    AUTO_FOCUS = None
+    HEAD = "#form-head"
+    LINE_INPUTS = ("line-",)
+    FIELD_OF = {
+        "country": "destination_country",
+        "award": "competition",
+        "destination": "destination_country",
+    }
     HELP: ClassVar[str] = (
         "Type the order as on paper: tab (or enter) moves to the next field. Fields with a list "
         "find a choice from any part of its code or name (ken → KE Kenya, euro → EUR Euro): "
@@ -95,18 +95,6 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
 
     # --- messages from the workers --------------------------------------------------------
 
-    class _Prepared(Message):
-        def __init__(self, context: FormContext, loaded: tuple[OrderInput, int, str] | None):
-            super().__init__()
-            self.context = context
-            self.loaded = loaded
-
-    class _Failed(Message):
-        def __init__(self, what: str, error: BaseException) -> None:
-            super().__init__()
-            self.what = what
-            self.error = error
-
     class _Catalogue(Message):
         def __init__(self, reference: str, items: tuple[CatalogueChoice, ...]) -> None:
             super().__init__()
@@ -118,28 +106,6 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
             super().__init__()
             self.generation = generation
             self.check = check
-
-    class _SaveAnswer(Message):
-        """What `save_order` said: `saved`, or `refused` findings, or `warnings` to acknowledge,
-        or an `error` message (a conflict among them)."""
-
-        def __init__(
-            self,
-            *,
-            order: OrderInput,
-            acknowledged: frozenset[str],
-            saved: SavedOrder | None = None,
-            refused: Sequence[Finding] = (),
-            warnings: Sequence[Finding] = (),
-            error: str = "",
-        ) -> None:
-            super().__init__()
-            self.order = order
-            self.acknowledged = acknowledged
-            self.saved = saved
-            self.refused = tuple(refused)
-            self.warnings = tuple(warnings)
-            self.error = error
 
     def __init__(self, order_id: int | None = None, *, po_number: str | None = None) -> None:
         super().__init__()
@@ -157,8 +123,6 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         self._checked = -1  # the edit the shown check is of
         self._local: dict[str, list[str]] = {}  # field → messages found without the service
         self._tried_save = False
-        self._saving = False
-        self._initial: tuple | None = None
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -226,15 +190,11 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
 
     def on_mount(self) -> None:
         self.sub_title = self._title()
-        user = self.app.config.user  # type: ignore[attr-defined]
-        agency = self.query_one("#agency", ChoiceInput)
-        agency.value = user.agency
-        # a focal point orders for the own agency only (R26)
-        agency.disabled = getattr(user.role, "value", user.role) == "focal_point"
+        self._start_on_own_agency()
         self._date_changed()
         self._show_total()
         self.query_one("#form-head").loading = True
-        self._prepare(self.app, self.order_id)
+        self._prepare()
 
     def _title(self) -> str:
         if self.order_id is None:
@@ -246,23 +206,23 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
 
     # --- reading the choices and the order --------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="order-form-prepare")
-    def _prepare(self, app: Any, order_id: int | None) -> None:
-        from lta_tui.services import orders as service
+    def _prepare(self) -> None:
+        app, order_id = self.app, self.order_id
 
-        try:
+        def read() -> tuple[FormContext, tuple[OrderInput, int, str] | None]:
+            from lta_tui.services import orders as service
+
             engine = app.engine()
             actor = Actor.from_config(app.config)
             context = service.order_form_context(engine, actor, app.today())
-            loaded = service.load_order_input(engine, order_id) if order_id else None
-        except Exception as exc:  # shown on the form, never a traceback
-            self.post_message(self._Failed("read the form's choices", exc))
-            return
-        self.post_message(self._Prepared(context, loaded))
+            return context, service.load_order_input(engine, order_id) if order_id else None
 
-    @on(_Prepared)
-    def _prepared(self, message: _Prepared) -> None:
-        ctx = self.context = message.context
+        self._prepare_in_worker(read)
+
+    def _show_choices(
+        self, context: FormContext, loaded: tuple[OrderInput, int, str] | None
+    ) -> None:
+        ctx = self.context = context
         self._sub_ltas = {s.reference: s for s in ctx.sub_ltas}
         self._choices("agency", [Choice(a.code, a.name) for a in ctx.agencies])
         self._choices(
@@ -276,11 +236,11 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         self._choices("currency", [Choice(c.code, c.name) for c in ctx.currencies])
         self._choices("destination_country", [Choice(c.alpha2, c.name) for c in ctx.countries])
         self.query_one(LineEditor).set_choices(services=ctx.services)
-        agency = self._input("agency")
+        agency = self._choice("agency")
         if not agency.value.strip() or self.order_id is None:
             agency.take(agency.resolve(ctx.default_agency) or Choice(ctx.default_agency))
-        if message.loaded is not None:
-            self._fill(*message.loaded)
+        if loaded is not None:
+            self._fill(*loaded)
         self._sub_lta_choices()
         self.query_one("#form-head").loading = False
         self._initial = self._snapshot()
@@ -288,7 +248,7 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         self._changed()
 
     def _choices(self, name: str, choices: list[Choice]) -> None:
-        self._input(name).set_choices(choices)
+        self._choice(name).set_choices(choices)
 
     def _fill(self, order: OrderInput, version: int, status: str) -> None:
         """Show a saved order in the form."""
@@ -303,7 +263,7 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
             ("currency", order.currency),
             ("destination_country", order.destination_country),
         ):
-            box = self._input(name)
+            box = self._choice(name)
             box.take(box.resolve(value) or (Choice(value) if value else None))
         self._set("order_date", order.order_date.isoformat())
         self._set("competition", order.competition or "")
@@ -346,33 +306,14 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
             return
         self._catalogue_of = message.reference
         lots = {item.lot for item in message.items}
-        lot_box = self._input("lot")
+        lot_box = self._choice("lot")
         if not lot_box.value.strip() and len(lots) == 1:
             (only,) = lots
             lot_box.take(lot_box.resolve(str(only)) or Choice(str(only)))
         self.query_one(LineEditor).set_choices(catalogue=message.items, lot=self._lot())
         self._show_lines()
 
-    @on(_Failed)
-    def _failed(self, message: _Failed) -> None:
-        self.query_one("#form-head").loading = False
-        error = message.error
-        text = str(error) or error.__class__.__name__
-        self._general_messages([f"Could not {message.what}: {text}"], [])
-
     # --- typing ---------------------------------------------------------------------------
-
-    def _input(self, name: str) -> ChoiceInput:
-        return self.query_one(f"#{name}", ChoiceInput)
-
-    def _text(self, name: str) -> str:
-        return self.query_one(f"#{name}", Input).value.strip()
-
-    def _set(self, name: str, value: str) -> None:
-        box = self.query_one(f"#{name}", Input)
-        if box.value != value:
-            box.value = value
-            box.cursor_position = len(value) if box.has_focus else 0
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
@@ -390,11 +331,6 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         name = event.widget.id or ""
         if isinstance(event.widget, ChoiceInput) and self.query(f"#form-head #{name}-field"):
             self._show_field_messages(name)
-
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        if not (event.input.id or "").startswith("line-"):
-            self.focus_next()
 
     @on(ChoiceInput.Chosen)
     def _chosen(self, event: ChoiceInput.Chosen) -> None:
@@ -425,20 +361,12 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
             field.set_aside(f"{day:%a}" if typed_in_full else f"{day:%a} {day.isoformat()}")
         self._show_field_messages("order_date")
 
-    def _today(self) -> date:
-        today = getattr(self.app, "today", None)
-        return today() if callable(today) else date.today()
-
-    def _now(self) -> datetime:
-        now = getattr(self.app, "now", None)
-        return now() if callable(now) else datetime.now(timezone.utc)
-
     def _lot(self) -> int | None:
-        code = self._input("lot").code
+        code = self._choice("lot").code
         return int(code) if code.isdigit() else None
 
     def _channel_changed(self) -> None:
-        direct = self._input("channel").code != "mini_competition"
+        direct = self._choice("channel").code != "mini_competition"
         self.query_one("#sub_lta-field").set_class(not direct, "-hidden")
         self.query_one("#competition-field").set_class(direct, "-hidden")
 
@@ -447,8 +375,8 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         force on the order date first, the others marked; with `take_only`, an empty sub-LTA
         field takes the only one valid on the order date. A sub-LTA not in force stays a
         choice: the rules (R13) say what is wrong with it, naming the dates."""
-        agency = self._input("agency").code
-        consolidator = self._input("consolidator").code
+        agency = self._choice("agency").code
+        consolidator = self._choice("consolidator").code
         fitting = [
             s
             for s in self._sub_ltas.values()
@@ -465,7 +393,7 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
                 dates += f" (not in force on {on.isoformat()})"
             return Choice(s.reference, s.currency, dates)
 
-        box = self._input("sub_lta")
+        box = self._choice("sub_lta")
         box.set_choices([choice(s, True) for s in valid] + [choice(s, False) for s in others])
         if take_only and not box.value.strip() and agency and consolidator:
             if len(valid) == 1:
@@ -474,7 +402,7 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
     def _sub_lta_reference(self) -> str:
         """The reference of the sub-LTA chosen, also when its text names none of the choices
         listed now (`UNDP/SLTA/2024/010 EUR` is passed on as `UNDP/SLTA/2024/010`)."""
-        box = self._input("sub_lta")
+        box = self._choice("sub_lta")
         code = box.code
         if code in self._sub_ltas:
             return code
@@ -490,7 +418,7 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         sub = self._sub_ltas.get(reference)
         if sub is None:
             return
-        currency = self._input("currency")
+        currency = self._choice("currency")
         if currency.code != sub.currency:
             currency.take(currency.resolve(sub.currency) or Choice(sub.currency))
         if self._catalogue_of != reference:
@@ -504,38 +432,7 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
 
     # --- lines ----------------------------------------------------------------------------
 
-    @on(LineEditor.Submitted)
-    def _line_typed(self, event: LineEditor.Submitted) -> None:
-        if event.index is None or event.index >= len(self._lines):
-            self._lines.append(event.line)
-            row = len(self._lines) - 1
-        else:
-            self._lines[event.index] = event.line
-            row = event.index
-        self._show_lines()
-        table = self.query_one(OrderLinesTable)
-        table.move_cursor(row=row)
-        self._changed()
-
-    @on(LineEditor.Cancelled)
-    def _edit_cancelled(self) -> None:
-        self.query_one(OrderLinesTable).focus()
-
-    @on(OrderLinesTable.EditRequested)
-    def _edit_line(self, event: OrderLinesTable.EditRequested) -> None:
-        editor = self.query_one(LineEditor)
-        editor.load(self._lines[event.index], event.index)
-        editor.show_messages(self._line_messages(event.index))
-
-    @on(OrderLinesTable.DeleteRequested)
-    def _delete_line(self, event: OrderLinesTable.DeleteRequested) -> None:
-        del self._lines[event.index]
-        editor = self.query_one(LineEditor)
-        if editor.editing is not None:
-            if editor.editing == event.index:
-                editor.clear()
-            elif editor.editing > event.index:
-                editor.editing -= 1
+    def _lines_changed(self) -> None:
         self._show_lines()
         self._changed()
 
@@ -544,7 +441,7 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         return tuple(self._lines)
 
     def _currency(self) -> str:
-        return self._input("currency").code or "USD"
+        return self._choice("currency").code or "USD"
 
     def _show_lines(self) -> None:
         flagged = {n for n in range(len(self._lines)) if self._line_errors(n)}
@@ -611,7 +508,7 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         required = self._tried_save
 
         def code(name: str, label: str) -> str:
-            value = self._input(name).code
+            value = self._choice(name).code
             if not value and required:
                 local[name] = [f"{label}: required"]
             return value
@@ -619,7 +516,7 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         agency = code("agency", "Agency")
         channel = code("channel", "Channel") or "direct"
         consolidator = code("consolidator", "Consolidator")
-        lot_text = self._input("lot").code
+        lot_text = self._choice("lot").code
         lot = int(lot_text) if lot_text.isdigit() else None
         if lot is None and (lot_text or required):
             local["lot"] = [
@@ -674,24 +571,9 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         check = self.check if self.check is not None else self._check
         return check.findings if check is not None else ()
 
-    def _field_of(self, finding: Finding) -> str | None:
-        name = finding.field
-        if not name:
-            return None
-        if name.startswith("lines"):
-            return "lines"
-        name = _FIELD_OF.get(name, name)
-        return name if self.query(f"#{name}-field") else None
-
     def _show_field_messages(self, name: str) -> None:
         field = self.query_one(f"#{name}-field", FormField)
-        control = field.control
-        if (
-            isinstance(control, ChoiceInput)
-            and control.has_focus
-            and control.choice is None
-            and control.choices_shown
-        ):
+        if choosing(field.control):
             # still being typed, its list open: judged when the user leaves it (or saves)
             field.show_messages()
             return
@@ -723,7 +605,7 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         if editor.editing is not None:
             editor.show_messages(self._line_messages(editor.editing))
 
-    def _general_messages(self, errors: Iterable[str], warnings: Iterable[str]) -> None:
+    def _general_messages(self, errors: Iterable[str], warnings: Iterable[str] = ()) -> None:
         for name, texts in (("form-errors", list(errors)), ("form-warnings", list(warnings))):
             box = self.query_one(f"#{name}", Static)
             box.update("\n".join(texts))
@@ -762,15 +644,7 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
     # --- saving ---------------------------------------------------------------------------
 
     def action_save(self) -> None:
-        if self._saving:
-            return
-        editor = self.query_one(LineEditor)
-        if not editor.is_blank and not editor.submit():
-            self.notify(
-                "The line being typed is not complete: finish it (enter) or clear it.",
-                severity="warning",
-                markup=False,
-            )
+        if self._saving or self._line_left_unfinished():
             return
         if self._debounce is not None:
             self._debounce.stop()
@@ -797,79 +671,48 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         self._save(order, frozenset())
 
     def _save(self, order: OrderInput, acknowledged: frozenset[str]) -> None:
-        self._saving = True
-        self._save_in_worker(self.app, order, acknowledged, self._now())
+        order_id, version = self.order_id, self._version
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="order-form-save")
-    def _save_in_worker(
-        self, app: Any, order: OrderInput, acknowledged: frozenset[str], now: datetime
-    ) -> None:
-        from lta_tui.domain.rules.findings import Refused
+        def save(engine: Any, actor: Actor, rules: Any, now: datetime) -> SavedOrder:
+            from lta_tui.services import orders as service
+
+            return service.save_order(
+                engine, order, actor, rules, now=now, acknowledged=acknowledged,
+                order_id=order_id, expected_version=version,
+            )  # fmt: skip
+
+        self._save_with(save, (order, acknowledged))
+
+    def _save_error(self, exc: Exception) -> dict[str, Any]:
         from lta_tui.services import orders as service
 
-        answer: dict[str, Any] = {"order": order, "acknowledged": acknowledged}
-        try:
-            answer["saved"] = service.save_order(
-                app.engine(),
-                order,
-                Actor.from_config(app.config),
-                app.config.rules,
-                now=now,
-                acknowledged=acknowledged,
-                order_id=self.order_id,
-                expected_version=self._version,
-            )
-        except service.NeedsAcknowledgement as exc:
-            answer["warnings"] = exc.warnings
-        except Refused as exc:
-            answer["refused"] = exc.findings
-        except service.OrderConflict as exc:
-            answer["error"] = str(exc)
-        except Exception as exc:  # shown on the form, never a traceback
-            answer["error"] = f"Could not save: {str(exc) or exc.__class__.__name__}"
-        self.post_message(self._SaveAnswer(**answer))
+        if isinstance(exc, service.NeedsAcknowledgement):
+            return {"warnings": exc.warnings}
+        if isinstance(exc, service.OrderConflict):
+            return {"error": str(exc)}
+        return super()._save_error(exc)
 
-    @on(_SaveAnswer)
-    def _save_answered(self, message: _SaveAnswer) -> None:
-        self._saving = False
-        if message.saved is not None:
-            saved = message.saved
-            self._initial = self._snapshot()
-            self.app.notify(
-                f"Saved {saved.po_number} ({saved.status.replace('_', ' ')})", markup=False
-            )
-            self.dismiss(saved)
-            return
-        if message.warnings:
-            self._ask_acknowledgement(message)
-            return
-        if message.refused:
-            refused = tuple(message.refused)
-            if self._check is not None:  # keep the figures, show what the save refused on
-                self._check = replace(self._check, findings=refused)
-            else:
-                self._check = OrderCheck(refused, (), Decimal(0), None, None)
-            self._checked = self._edits
-            self._show_all_messages()
-            self._show_lines()
-            self.notify(
-                "Not saved: " + "; ".join(f.message for f in message.refused[:3]),
-                severity="error",
-                timeout=8,
-                markup=False,
-            )
-            self._focus_first_problem()
-            return
-        self._general_messages([message.error], [])
-        self.notify(message.error, severity="error", timeout=10, markup=False)
+    def _saved(self, saved: SavedOrder) -> None:
+        self.app.notify(f"Saved {saved.po_number} ({saved.status.replace('_', ' ')})", markup=False)
+        self.dismiss(saved)
 
-    def _ask_acknowledgement(self, message: _SaveAnswer) -> None:
+    def _show_refused(self, refused: tuple[Finding, ...]) -> None:
+        if self._check is not None:  # keep the figures, show what the save refused on
+            self._check = replace(self._check, findings=refused)
+        else:
+            self._check = OrderCheck(refused, (), Decimal(0), None, None)
+        self._checked = self._edits
+        self._show_all_messages()
+        self._show_lines()
+
+    def _acknowledge(self, message: RecordForm._SaveAnswer) -> None:
+        order, acknowledged = message.attempt
         warnings = message.warnings
         rules = frozenset(w.rule for w in warnings)
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._save(message.order, message.acknowledged | rules)
+                self._save(order, acknowledged | rules)
 
         count = len(warnings)
         self.app.push_screen(
@@ -903,26 +746,8 @@ class OrderFormScreen(Screen["SavedOrder | None"]):
         boxes = self.query("#form-head Input").results(Input)
         return tuple(box.value for box in boxes) + (tuple(self._lines),)
 
-    @property
-    def changed(self) -> bool:
-        """Whether anything was typed since the form opened (or was last saved)."""
-        if not self.query_one(LineEditor).is_blank:
-            return True
-        return self._initial is not None and self._snapshot() != self._initial
-
-    def action_leave(self) -> None:
-        if not self.changed:
-            self.dismiss(None)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        what = "this order" if self.order_id is None else "your changes to this order"
-        self.app.push_screen(
-            YesNoDialog(f"Discard {what}?", "Nothing typed here is kept."), answered
-        )
+    def _discard_what(self) -> str:
+        return "this order" if self.order_id is None else "your changes to this order"
 
 
 def _usd(total: Decimal, rate: Rate) -> Decimal | None:

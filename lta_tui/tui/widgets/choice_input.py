@@ -20,6 +20,8 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from lta_tui.tui.widgets.form_field import show_text
+
 #: At most this many choices are listed at once: typing more narrows them.
 SHOWN = 40
 
@@ -182,10 +184,7 @@ class ChoiceInput(Input):
     def take(self, choice: Choice | None, *, picked: bool = False) -> None:
         """Show `choice` in the field (None empties it)."""
         self.hide_choices()
-        text = choice.text if choice is not None else ""
-        if self.value != text:
-            self.value = text
-            self.cursor_position = len(text) if self.has_focus else 0
+        show_text(self, choice.text if choice is not None else "")
         self._note_choice(choice, picked=picked)
 
     def _note_choice(self, choice: Choice | None, *, picked: bool = False) -> None:

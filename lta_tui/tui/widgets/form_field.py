@@ -8,7 +8,15 @@ from collections.abc import Iterable
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
+
+
+def show_text(box: Input, text: str) -> None:
+    """Put `text` in `box` (unless it holds it already), the cursor at its end when the box is
+    being typed in, else at its start so that a long text shows how it begins."""
+    if box.value != text:
+        box.value = text
+        box.cursor_position = len(text) if box.has_focus else 0
 
 
 class FormField(Vertical):

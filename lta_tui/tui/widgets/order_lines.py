@@ -9,17 +9,15 @@ and `delete` removes it. Nothing here reads the database: the form hands in the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.containers import Horizontal
+from textual.widgets import Input, Static
 
 from lta_tui.domain.money import (
     MoneyError,
@@ -32,6 +30,7 @@ from lta_tui.domain.money import (
 from lta_tui.services.order_types import CatalogueChoice, LineInput, ServiceChoice
 from lta_tui.tui.widgets.choice_input import Choice, ChoiceInput
 from lta_tui.tui.widgets.form_field import FormField
+from lta_tui.tui.widgets.lines import LineEditorBase, LinesTable
 
 _NUMBER = r"[0-9.,]*"
 
@@ -43,18 +42,11 @@ class _Problem:
     missing: bool = False  # only empty: no message needed when moving on to it
 
 
-class LineEditor(Vertical):
-    """Types one line; posts `Submitted` on `enter` when the line reads well."""
+class LineEditor(LineEditorBase):
+    """Types one order line; posts `Submitted` on `enter` when the line reads well."""
 
     DEFAULT_CSS = """
     LineEditor {
-        height: auto;
-        border-top: solid $primary 50%;
-        border-title-color: $text-primary;
-
-        & > Horizontal {
-            height: auto;
-        }
         & #line-item-field, & #line-description-field {
             width: 1fr;
         }
@@ -70,43 +62,17 @@ class LineEditor(Vertical):
         & #line-unspsc-field {
             width: 22;
         }
-        & FormField {
-            padding: 0 1 0 0;
-        }
-        & #line-messages {
-            display: none;
-            color: $text-error;
-
-            &.-shown {
-                display: block;
-            }
-        }
-        &.-editing {
-            border-top: solid $accent;
-        }
     }
     """
 
-    class Submitted(Message):
-        def __init__(self, editor: LineEditor, line: LineInput, index: int | None) -> None:
-            super().__init__()
-            self.editor = editor
-            self.line = line
-            self.index = index  # None: a new line; else the 0-based line it replaces
-
-        @property
-        def control(self) -> LineEditor:
-            return self.editor
-
-    class Cancelled(Message):
-        """`esc` while editing a line of the table: it stays as it was."""
+    FIELDS = ("line-item", "line-qty", "line-price", "line-description", "line-unit", "line-unspsc")
+    DEFAULTS = {"line-unit": "each"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._catalogue: dict[str, CatalogueChoice] = {}
         self._services: dict[str, ServiceChoice] = {}
         self._lot: int | None = None
-        self.editing: int | None = None
         self._kind = "goods"
         #: the item of the line put in the editor by `load`: its own description and price
         #: stay (the `Chosen` that `load` causes arrives after them); picking an item fills
@@ -156,10 +122,7 @@ class LineEditor(Vertical):
                 label_width=7,
                 id="line-unspsc-field",
             )
-        yield Static("", id="line-messages", markup=False)
-
-    def on_mount(self) -> None:
-        self._title()
+        yield Static("", id="line-messages", classes="editor-messages", markup=False)
 
     # --- choices ------------------------------------------------------------------------------
 
@@ -238,44 +201,10 @@ class LineEditor(Vertical):
         self.focus_first()
 
     def clear(self) -> None:
-        self.editing = None
         self._loaded_item = None
         self._kind = "goods"
-        item = self._input("line-item", ChoiceInput)
-        item.take(None)
-        for name in ("line-qty", "line-price", "line-description", "line-unspsc"):
-            self._set(name, "")
-        self._set("line-unit", "each")
-        self.show_messages(())
-        self._title()
-
-    @property
-    def is_blank(self) -> bool:
-        """Nothing typed in the editor (the unit's default does not count)."""
-        names = ("line-item", "line-qty", "line-price", "line-description", "line-unspsc")
-        return not any(self._value(n) for n in names)
-
-    def focus_first(self) -> None:
-        self._input("line-item").focus()
-
-    def show_messages(self, messages: Sequence[str]) -> None:
-        box = self.query_one("#line-messages", Static)
-        box.update("\n".join(messages))
-        box.set_class(bool(messages), "-shown")
-
-    def _title(self) -> None:
-        if self.editing is None:
-            self.border_title = "New line · enter adds it"
-        else:
-            self.border_title = f"Line {self.editing + 1} · enter puts it back, esc leaves it"
-        self.set_class(self.editing is not None, "-editing")
-
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "escape" and self.editing is not None:
-            event.stop()
-            event.prevent_default()
-            self.clear()
-            self.post_message(self.Cancelled())
+        self._input("line-item", ChoiceInput).take(None)
+        super().clear()
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
@@ -298,9 +227,7 @@ class LineEditor(Vertical):
             self._input(first.field).focus()
             return False
         assert line is not None
-        self.post_message(self.Submitted(self, line, self.editing))
-        self.clear()
-        self.focus_first()
+        self._posted(line)
         return True
 
     def read(self) -> tuple[LineInput | None, list[_Problem]]:
@@ -364,101 +291,6 @@ class LineEditor(Vertical):
 
     def _input(self, name: str, kind: type[Input] = Input) -> Input:
         return self.query_one(f"#{name}", kind)
-
-    def _value(self, name: str) -> str:
-        return self._input(name).value.strip()
-
-    def _set(self, name: str, text: str) -> None:
-        box = self._input(name)
-        if box.value != text:
-            box.value = text
-            box.cursor_position = len(text) if box.has_focus else 0
-
-
-class LinesTable(DataTable):
-    """Lines typed in a form, one per row: `enter` asks to edit the line under the cursor,
-    `delete` to remove it; the form owning the lines answers `EditRequested` and
-    `DeleteRequested` (the order lines here, a competition's requirement lines)."""
-
-    BINDINGS = [
-        Binding("enter", "edit_line", "Edit line", tooltip="Edit this line above"),
-        Binding("delete,d", "delete_line", "Delete line", tooltip="Remove this line"),
-    ]
-
-    DEFAULT_CSS = """
-    LinesTable {
-        height: 1fr;
-        min-height: 4;
-
-        & > .datatable--cursor {
-            text-style: none;
-        }
-    }
-    LinesTable:blur > .datatable--cursor {
-        background: $panel;
-    }
-    """
-
-    class EditRequested(Message):
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
-    class DeleteRequested(Message):
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self._filled: tuple | None = None  # what `fill` was last given, to fill again on resize
-
-    def fill(
-        self,
-        columns: Sequence[str],
-        rows: Sequence[Sequence[Text]],
-        *,
-        flagged: Collection[int] = frozenset(),
-        flex: int = 2,
-        caps: Mapping[int, int] | None = None,
-    ) -> None:
-        """Show `rows` (the line number first) under `columns`, the cursor kept on its line.
-        Rows in `flagged` (0-based) are marked; column `flex` takes the width the others
-        leave, and `caps` limits the others' widths (column → cells)."""
-        self._filled = (columns, rows, flagged, flex, caps, self.size.width)
-        cursor = self.cursor_row
-        self.clear(columns=True)
-        cells = [[cell.copy() for cell in row] for row in rows]
-        for n in flagged:
-            if n < len(cells):  # a rule stands against the line: say so before its number
-                cells[n][0] = Text(f"!{n + 1}", style="bold", justify="right")
-                for cell in cells[n][1:]:
-                    cell.stylize("bold")
-        widths = [max([len(c), *(row[i].cell_len for row in cells)]) for i, c in enumerate(columns)]
-        for i, cap in (caps or {}).items():
-            widths[i] = min(widths[i], cap)
-        # cell padding (1 each side) and room for the vertical scrollbar
-        others = sum(w for i, w in enumerate(widths) if i != flex) + 2 * len(widths) + 3
-        widths[flex] = max(12, min(widths[flex], self.size.width - others))
-        for title, width in zip(columns, widths, strict=True):
-            self.add_column(title, width=width)
-        for n, row in enumerate(cells):
-            self.add_row(*row, key=str(n))
-        if cells:
-            self.move_cursor(row=min(cursor, len(cells) - 1))
-
-    def on_resize(self, event: events.Resize) -> None:
-        if self._filled is not None and self._filled[-1] != self.size.width:
-            columns, rows, flagged, flex, caps, _ = self._filled
-            self.fill(columns, rows, flagged=flagged, flex=flex, caps=caps)
-
-    def action_edit_line(self) -> None:
-        if self.row_count:
-            self.post_message(self.EditRequested(self.cursor_row))
-
-    def action_delete_line(self) -> None:
-        if self.row_count:
-            self.post_message(self.DeleteRequested(self.cursor_row))
 
 
 class OrderLinesTable(LinesTable):

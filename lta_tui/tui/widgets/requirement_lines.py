@@ -15,17 +15,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.message import Message
+from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from lta_tui.domain.money import MoneyError, format_quantity, parse_quantity
 from lta_tui.services.competition_types import RequirementInput
 from lta_tui.tui.widgets.choice_input import Choice, ChoiceInput
 from lta_tui.tui.widgets.form_field import FormField
-from lta_tui.tui.widgets.order_lines import LinesTable
+from lta_tui.tui.widgets.lines import LineEditorBase, LinesTable
 
 #: The editor's inputs in the order of the paper form.
 FIELDS = ("req-description", "req-specification", "req-quantity", "req-unit", "req-unspsc")
@@ -48,18 +47,11 @@ def scope_choices(scope: Sequence[str], lot: int) -> list[Choice]:
     return choices
 
 
-class RequirementEditor(Vertical):
+class RequirementEditor(LineEditorBase):
     """Types one requirement line; posts `Submitted` when the line reads well."""
 
     DEFAULT_CSS = """
     RequirementEditor {
-        height: auto;
-        border-top: solid $primary 50%;
-        border-title-color: $text-primary;
-
-        & > Horizontal {
-            height: auto;
-        }
         & #req-description-field, & #req-specification-field, & #req-unspsc-field {
             width: 1fr;
         }
@@ -69,42 +61,12 @@ class RequirementEditor(Vertical):
         & #req-unit-field {
             width: 18;
         }
-        & FormField {
-            padding: 0 1 0 0;
-        }
-        & #req-messages {
-            display: none;
-            color: $text-error;
-
-            &.-shown {
-                display: block;
-            }
-        }
-        &.-editing {
-            border-top: solid $accent;
-        }
     }
     """
 
-    class Submitted(Message):
-        def __init__(
-            self, editor: RequirementEditor, line: RequirementInput, index: int | None
-        ) -> None:
-            super().__init__()
-            self.editor = editor
-            self.line = line
-            self.index = index  # None: a new line; else the 0-based line it replaces
-
-        @property
-        def control(self) -> RequirementEditor:
-            return self.editor
-
-    class Cancelled(Message):
-        """`esc` while editing a line of the table: it stays as it was."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.editing: int | None = None
+    FIELDS = FIELDS
+    DEFAULTS = {"req-unit": "each"}
+    NEW_TITLE = "Requirement lines · new line: enter adds it"
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -143,10 +105,7 @@ class RequirementEditor(Vertical):
                 label_width=7,
                 id="req-unspsc-field",
             )
-        yield Static("", id="req-messages", markup=False)
-
-    def on_mount(self) -> None:
-        self._title()
+        yield Static("", id="req-messages", classes="editor-messages", markup=False)
 
     def set_codes(self, choices: Sequence[Choice]) -> None:
         """The UNSPSC codes offered (those of the lot's scope)."""
@@ -168,39 +127,8 @@ class RequirementEditor(Vertical):
         self.focus_first()
 
     def clear(self) -> None:
-        self.editing = None
-        for name in FIELDS:
-            self._set(name, "each" if name == "req-unit" else "")
         self.query_one("#req-unspsc", ChoiceInput).take(None)
-        self.show_messages(())
-        self._title()
-
-    @property
-    def is_blank(self) -> bool:
-        """Nothing typed in the editor (the unit's default does not count)."""
-        return not any(self._value(n) for n in FIELDS if n != "req-unit")
-
-    def focus_first(self) -> None:
-        self.query_one("#req-description", Input).focus()
-
-    def show_messages(self, messages: Sequence[str]) -> None:
-        box = self.query_one("#req-messages", Static)
-        box.update("\n".join(messages))
-        box.set_class(bool(messages), "-shown")
-
-    def _title(self) -> None:
-        if self.editing is None:
-            self.border_title = "Requirement lines · new line: enter adds it"
-        else:
-            self.border_title = f"Line {self.editing + 1} · enter puts it back, esc leaves it"
-        self.set_class(self.editing is not None, "-editing")
-
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "escape" and self.editing is not None:
-            event.stop()
-            event.prevent_default()
-            self.clear()
-            self.post_message(self.Cancelled())
+        super().clear()
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
@@ -230,9 +158,7 @@ class RequirementEditor(Vertical):
             self.query_one(f"#{problems[0].field}", Input).focus()
             return False
         assert line is not None
-        self.post_message(self.Submitted(self, line, self.editing))
-        self.clear()
-        self.focus_first()
+        self._posted(line)
         return True
 
     def read(self) -> tuple[RequirementInput | None, list[_Problem]]:
@@ -272,15 +198,6 @@ class RequirementEditor(Vertical):
             problems.append(_Problem("req-quantity", "Quantity: must be more than 0"))
             return None
         return quantity
-
-    def _value(self, name: str) -> str:
-        return self.query_one(f"#{name}", Input).value.strip()
-
-    def _set(self, name: str, text: str) -> None:
-        box = self.query_one(f"#{name}", Input)
-        if box.value != text:
-            box.value = text
-            box.cursor_position = len(text) if box.has_focus else 0
 
 
 class RequirementLinesTable(LinesTable):

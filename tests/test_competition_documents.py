@@ -169,6 +169,7 @@ def test_no_sealed_price_in_any_document_or_format(engine, tmp_path, now):
         received.index("| CONS-B |") < received.index("| CONS-C |") < received.index("| CONS-A |")
     )
     assert "record offer" in text and "(sealed)" in text  # the audit trail, hashes masked
+    assert '"price":60,' in text  # the criteria weights are published, never masked
 
 
 def test_the_sealed_checks_would_see_prices_once_opened(engine, tmp_path):

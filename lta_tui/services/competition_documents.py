@@ -57,6 +57,8 @@ _CRITERION_LABELS = {
 #: Keys of an audit snapshot that may hold a price, or a hash of one (a one-line offer's hash
 #: could be searched for its price); masked while the offers are sealed (R5).
 _PRICED_KEYS = ("price", "total", "amount", "usd", "score", "rank", "goods", "services", "hash")
+#: Keys whose values name criteria, not prices: the weights the request for quotation publishes.
+_CRITERIA_KEYS = ("weights", "criteria")
 SEALED_NOTE = "sealed until the deadline has passed and the opening is recorded (R5)"
 
 
@@ -676,7 +678,13 @@ def _mask(value: Any) -> Any:
     """A snapshot with every priced value replaced (R5 guard while sealed)."""
     if isinstance(value, dict):
         return {
-            k: ("(sealed)" if any(p in str(k).lower() for p in _PRICED_KEYS) else _mask(v))
+            k: (
+                v
+                if str(k).lower() in _CRITERIA_KEYS
+                else "(sealed)"
+                if any(p in str(k).lower() for p in _PRICED_KEYS)
+                else _mask(v)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):

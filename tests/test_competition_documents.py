@@ -401,3 +401,21 @@ def test_command_line_helpers_find_the_competition_and_the_format(engine):
     assert format_of("pack.txt", "md") == "md"
     with pytest.raises(UnknownExport):
         format_of("pack.txt")
+
+
+def test_evidence_pack_lists_the_warnings_acknowledged_at_the_issue(engine):
+    """R4 (W): a short response time acknowledged at the issue is in the pack, with who and when."""
+    from datetime import timedelta
+
+    from tests import competition_setup as setup
+
+    saved = setup.draft(engine, deadline=setup.CREATED + timedelta(days=1))
+    issue_competition(
+        engine, saved.id, setup.ANA, RULES, now=setup.CREATED,
+        expected_version=saved.version, acknowledged=("R4",),
+    )  # fmt: skip
+    with engine.connect() as conn:
+        text = render(evidence_pack(conn, saved.id, setup.BEFORE, RULES))
+    section = text[text.index("## Warnings and justifications") :]
+    assert "R4: holders get 1 working day to answer" in section
+    assert "(acknowledged at the issue by Ana Ruiz, 2026-11-02 09:00 UTC)" in section

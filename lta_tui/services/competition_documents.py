@@ -24,7 +24,7 @@ from lta_tui.domain.dates import aware
 from lta_tui.domain.rules import working_days_between
 from lta_tui.domain.scoring import scoring_weights
 from lta_tui.domain.states import Criterion, EvaluationMethod, criterion_order, label
-from lta_tui.exports.document import Amount, Document, Section, Table
+from lta_tui.exports.document import Amount, Document, Section, Table, cell_text
 from lta_tui.services.browse_competitions import (
     CompetitionDetail,
     CompetitionNotFound,
@@ -315,7 +315,7 @@ def evidence_pack(
     if not sealed:
         sections += [_offers(compared), _comparison(compared, titles)]
     sections += [
-        _warnings(compared, rules),
+        _warnings(compared, rules, _acknowledged(conn, competition_id)),
         _award(detail, names),
         _orders(detail),
         _hashes(compared),
@@ -581,13 +581,32 @@ def _money(value: Decimal | None, currency: str) -> Amount | None:
     return None if value is None else Amount(value, currency)
 
 
-def _warnings(compared: Comparison, rules: RulesConfig) -> Section:
+def _acknowledged(conn: Connection, competition_id: int) -> list[str]:
+    """The warnings acknowledged at the issue (R4) and the award (R9, R10, the order's), as
+    recorded in the competition's audit events, with who acknowledged them and when."""
+    found = []
+    for at, who, action, after in conn.execute(
+        select(AuditEvent.at, AuditEvent.who, AuditEvent.action, AuditEvent.after)
+        .where(AuditEvent.entity == "competition", AuditEvent.entity_id == competition_id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ):
+        try:
+            messages = json.loads(after or "{}").get("acknowledged") or []
+        except (ValueError, AttributeError):
+            continue
+        for message in messages:
+            when = f"at the {label(action)} by {who}, {cell_text(at)}"
+            found.append(f"- {message} (acknowledged {when})")
+    return found
+
+
+def _warnings(compared: Comparison, rules: RulesConfig, acknowledged: list[str]) -> Section:
     if compared.sealed:
         return Section(
             "Warnings and justifications",
-            paragraphs=("Not assessed while the offers are sealed (R5).",),
+            paragraphs=("Not assessed while the offers are sealed (R5).", *acknowledged),
         )
-    paragraphs = [f"- {w.message}" for w in compared.warnings]
+    paragraphs = [f"- {w.message}" for w in compared.warnings] + acknowledged
     valid = compared.valid_offers or 0
     if compared.few_offers_justification:
         paragraphs.append(

@@ -226,10 +226,28 @@ class LtaApp(App[str]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("section", "help") and self.database_problem is not None:
             return False
+        if action == "section" and self.open_form() is not None:
+            return False  # a section key never leaves a form (what was typed would wait unseen)
         return True
 
+    def open_form(self) -> Screen | None:
+        """The record form (order, competition, offer) open in the current section, if any:
+        the topmost, under any question or help shown over it."""
+        from lta_tui.tui.screens.record_form import RecordForm
+
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, RecordForm)), None)
+
+    async def action_quit(self) -> None:
+        """Quit; with a form open where something was typed, only once the user said yes to
+        discarding it (the same question as `esc` on the form)."""
+        form = self.open_form()
+        if form is None:
+            self.exit()
+        else:
+            form.confirm_discard(self.exit)  # type: ignore[attr-defined]
+
     def action_section(self, mode: str) -> None:
-        if self.database_problem is None:
+        if self.database_problem is None and self.open_form() is None:
             self.switch_mode(mode)
 
     @on(SectionBar.Selected)

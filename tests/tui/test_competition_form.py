@@ -351,3 +351,154 @@ async def test_the_palette_offers_a_new_competition_from_any_section(form_app):
 
 def _sum(form) -> str:
     return str(form.query_one("#weights-sum").render())
+
+
+async def test_q_and_the_section_keys_do_not_leave_a_typed_form(form_app, engine):
+    """Focus outside a text field (a checkbox): `q` asks as `esc` does, a section key does
+    nothing; yes to the question quits."""
+    async with form_app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(pilot, form_app)
+        await type_header(pilot, form_app, form)
+        form.query_one("#needs_freight").focus()
+        await focus_on(pilot, form_app, form, "needs_freight")
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(form_app.screen, YesNoDialog), "the question")
+        assert "Discard this competition?" in str(
+            form_app.screen.query_one("#yes-no-title").render()
+        )
+        await pilot.press("n")
+        await wait_until(pilot, lambda: form_app.screen is form, "the form again")
+        assert form.query_one("#destination_country", ChoiceInput).code == "BD"
+        await pilot.press("4")
+        await settle(pilot, form_app)
+        assert form_app.screen is form and form_app.current_mode == "competitions"
+        assert form.query_one("#needs_freight").has_focus
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(form_app.screen, YesNoDialog), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: form_app.return_code is not None, "the app quit")
+    assert count(engine, MiniCompetition) == 0
+
+
+# --- the offer form ---------------------------------------------------------------------------
+
+
+class Clock:
+    """The app's clock, moved by the test."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    def today(self) -> date:
+        return self.at.date()
+
+
+ISSUED = datetime(2026, 11, 2, 9, 0, 20, tzinfo=timezone.utc)
+
+
+def issued_at(engine, at: datetime):
+    from lta_tui.services.competitions import issue_competition
+    from tests.competition_setup import ANA, RULES, draft
+
+    saved = draft(engine)
+    return issue_competition(engine, saved.id, ANA, RULES, now=at, expected_version=saved.version)
+
+
+async def open_offer_form(pilot, app, competition_id: int):
+    from lta_tui.tui.screens.offer_form import OfferFormScreen
+    from tests.tui.steps import open_record
+
+    await open_record(
+        pilot, app, "competition", competition_id, CompetitionDetailScreen,
+        lambda s: s.view is not None,
+    )  # fmt: skip
+    await pilot.press("o")
+    await wait_until(pilot, lambda: isinstance(app.screen, OfferFormScreen), "the offer form")
+    form = app.screen
+    await settle(pilot, app)
+    return form
+
+
+def fill_offer(form, **values: str) -> None:
+    """CONS-A's offer in USD typed in (`values` change or add fields)."""
+    typed = {
+        "consolidator": "CONS-A", "currency": "USD", "price-1": "950", "price-2": "210",
+        "price-3": "180", "service-freight": "1500", "service-installation_support": "2000",
+        "delivery_days": "30", "warranty_months": "36", **values,
+    }  # fmt: skip
+    for name, value in typed.items():
+        form.query_one(f"#{name}").value = value
+
+
+def offers_received(engine) -> list[datetime]:
+    from lta_tui.store.models import Offer
+
+    with engine.connect() as conn:
+        return list(conn.execute(select(Offer.received_at)).scalars())
+
+
+async def test_an_offer_recorded_in_the_minute_of_the_issue_is_received_when_the_form_opened(
+    config, engine
+):
+    """The day and time start on now, shown to the minute (09:00, before the issue at
+    09:00:20); left so, the offer is received at the moment the form opened, not refused."""
+    saved = issued_at(engine, ISSUED)
+    clock = Clock(ISSUED.replace(second=40))
+    app = LtaApp(config, today=clock.today, now=clock.now)
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await open_offer_form(pilot, app, saved.id)
+        assert form.query_one("#received_time").value == "09:00"
+        fill_offer(form)
+        await settle(pilot, app)
+        clock.at = ISSUED.replace(minute=1, second=10)  # saved the minute after
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is not form, "the offer recorded")
+    [received] = offers_received(engine)
+    assert received.replace(tzinfo=timezone.utc) == ISSUED.replace(second=40)
+
+
+async def test_an_offer_received_at_a_time_typed_is_saved_at_that_time(config, engine):
+    saved = issued_at(engine, ISSUED)
+    clock = Clock(ISSUED.replace(hour=11))
+    app = LtaApp(config, today=clock.today, now=clock.now)
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await open_offer_form(pilot, app, saved.id)
+        fill_offer(form, received_time="10:15")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is not form, "the offer recorded")
+    [received] = offers_received(engine)
+    assert received.replace(tzinfo=timezone.utc) == datetime(
+        2026, 11, 2, 10, 15, tzinfo=timezone.utc
+    )
+
+
+async def test_an_error_under_an_offer_field_goes_when_the_field_changes(config, engine):
+    saved = issued_at(engine, ISSUED)
+    clock = Clock(ISSUED.replace(hour=11))
+    app = LtaApp(config, today=clock.today, now=clock.now)
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await open_offer_form(pilot, app, saved.id)
+        fill_offer(form, **{"price-1": "1150,50", "delivery_days": ""})
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        line1 = form.query_one("#price-1-error")
+        assert "is not an amount" in str(line1.render()) and line1.has_class("-shown")
+        days = form.query_one("#delivery_days-field", FormField)
+        assert days.messages == ("Delivery days: required",)
+        form.query_one("#price-1").focus()
+        await pilot.press("ctrl+a", "ctrl+k", *"1150.50")
+        await settle(pilot, app)
+        assert str(line1.render()) == "" and not line1.has_class("-shown")
+        assert days.messages == ("Delivery days: required",)  # not changed yet
+        form.query_one("#delivery_days").focus()
+        await pilot.press("3", "0")
+        await settle(pilot, app)
+        assert days.messages == ()
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is not form, "the offer recorded")
+    assert len(offers_received(engine)) == 1

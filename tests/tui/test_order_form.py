@@ -476,3 +476,30 @@ async def test_R19_a_field_being_typed_with_its_list_open_shows_no_finding_yet(f
         await pilot.press("ctrl+s")  # saving judges it
         await wait_until(pilot, lambda: any("ISO 3166" in m for m in field.messages), "R19")
         assert form_app.screen is form
+
+
+async def test_q_and_the_section_keys_do_not_leave_a_typed_form(form_app, engine):
+    """Focus on the lines table (not a text field): `q` asks as `esc` does, `4` does nothing."""
+    async with form_app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(pilot, form_app)
+        await type_header(pilot, form_app, form)
+        await type_line(pilot, form_app, form, "A2-MON01", "5")
+        table = form.query_one("#order-lines")
+        table.focus()
+        await wait_until(pilot, lambda: form_app.focused is table, "the lines table")
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(form_app.screen, YesNoDialog), "the question")
+        assert "Discard this order?" in str(form_app.screen.query_one("#yes-no-title").render())
+        await pilot.press("n")
+        await wait_until(pilot, lambda: form_app.screen is form, "the form again")
+        assert len(form.lines) == 1
+        await pilot.press("4")
+        await settle(pilot, form_app)
+        assert form_app.screen is form and form_app.current_mode == "orders"
+        await pilot.press("escape")  # esc still leaves (asking)
+        await wait_until(pilot, lambda: isinstance(form_app.screen, YesNoDialog), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(form_app.screen, OrdersScreen), "the list")
+        await pilot.press("4")  # off the form, the section keys work again
+        await wait_until(pilot, lambda: form_app.current_mode != "orders", "another section")
+    assert count(engine, Order) == 0

@@ -115,12 +115,17 @@ class OfferFormScreen(RecordForm["SavedCompetition | None"]):
         self.invited = tuple(invited)
         self.services = tuple(comparison.services)
         self._local: dict[str, list[str]] = {}  # field → what the form could not read
+        #: The moment the form opened, which "received" starts on (shown to the minute), and
+        #: the day and time shown for it: left so, the offer is saved as received then.
+        self._opened: datetime | None = None
+        self._opened_text: tuple[str, str] = ("", "")
 
     # --- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         c = self.comparison
-        now = self._now()
+        now = self._opened = self._now()
+        self._opened_text = (now.date().isoformat(), now.strftime("%H:%M"))
         yield Header()
         with VerticalScroll(id="offer-body"):
             with Vertical(id="offer-sheet"):
@@ -143,12 +148,12 @@ class OfferFormScreen(RecordForm["SavedCompetition | None"]):
                 with Horizontal(classes="form-row"):
                     yield FormField(
                         "Received on",
-                        Input(now.date().isoformat(), id="received_on", compact=True),
+                        Input(self._opened_text[0], id="received_on", compact=True),
                         id="received_on-field",
                     )
                     yield FormField(
                         "at (UTC)",
-                        Input(now.strftime("%H:%M"), id="received_time", compact=True),
+                        Input(self._opened_text[1], id="received_time", compact=True),
                         id="received_time-field",
                     )
                 yield Static("Unit prices", classes="offer-heading")
@@ -284,6 +289,7 @@ class OfferFormScreen(RecordForm["SavedCompetition | None"]):
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
         name = event.input.id or ""
+        self._clear_messages(name)
         if name in ("received_on", "received_time"):
             self._show_deadline()
         if name in ("received_on", "valid_until"):
@@ -308,6 +314,17 @@ class OfferFormScreen(RecordForm["SavedCompetition | None"]):
             at = parse_time(self._text("received_time"))
         except (DateError, TimeError):
             return None
+        return self._received_at(day, at)
+
+    def _received_at(self, day: date, at: time) -> datetime:
+        """When the offer was received: the moment the form opened when the day and time it
+        started on are left as they are (they show it to the minute only: an offer recorded
+        now was received now, not at the start of the minute, before the competition was
+        issued perhaps), else the day and time typed."""
+        typed = (self.query_one("#received_on", Input).value,
+                 self.query_one("#received_time", Input).value)  # fmt: skip
+        if self._opened is not None and typed == self._opened_text:
+            return self._opened
         return datetime.combine(day, at, tzinfo=timezone.utc)
 
     def _show_deadline(self) -> None:
@@ -464,7 +481,7 @@ class OfferFormScreen(RecordForm["SavedCompetition | None"]):
             return None
         return OfferInput(
             consolidator=code,
-            received_at=datetime.combine(day, at, tzinfo=timezone.utc),
+            received_at=self._received_at(day, at),
             currency=currency,
             line_prices=tuple(prices),
             services=tuple(services),
@@ -478,6 +495,18 @@ class OfferFormScreen(RecordForm["SavedCompetition | None"]):
         )
 
     # --- messages under the fields ------------------------------------------------------------
+
+    def _clear_messages(self, name: str) -> None:
+        """Field `name` changed: what was said under it (by the form or the last save) goes
+        until the next save. "Received at" findings are shown under the day."""
+        names = ("received_on", "received_time") if name.startswith("received_") else (name,)
+        for field in names:
+            if field in _FIELDS or field.startswith(("price-", "service-")):
+                self._local.pop(field, None)
+                if self.query(
+                    f"#{field}-error" if field.startswith("price-") else f"#{field}-field"
+                ):
+                    self._field_messages(field, [])
 
     def _field_messages(self, name: str, errors: Sequence[str], warnings: Sequence[str] = ()):
         if name.startswith("price-"):

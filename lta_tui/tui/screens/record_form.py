@@ -311,13 +311,18 @@ class RecordForm(Screen[SavedT]):
         return "your changes"
 
     def action_leave(self) -> None:
+        self.confirm_discard(lambda: self.dismiss(None))
+
+    def confirm_discard(self, discard: Callable[[], object]) -> None:
+        """`discard` (leave the form, quit the app) at once when nothing was typed, else once
+        the user said yes to discarding what was typed."""
         if not self.changed:
-            self.dismiss(None)
+            discard()
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.dismiss(None)
+                discard()
 
         self.app.push_screen(
             YesNoDialog(f"Discard {self._discard_what()}?", "Nothing typed here is kept."),

@@ -69,8 +69,14 @@ def _offer_count():
     )
 
 
-def list_competitions(conn: Connection, query: BrowseQuery) -> Page[CompetitionRow]:
-    """Competitions matching `query` (reference, title, agency, status, lot number)."""
+def list_competitions(
+    conn: Connection, query: BrowseQuery, now: datetime | None = None
+) -> Page[CompetitionRow]:
+    """Competitions matching `query` (reference, title, agency, status, lot number). Each
+    row's status is the effective one at `now` (default: the system clock), as the detail
+    shows it: an open competition past its deadline reads "closed". The filter and the sort
+    read the status stored."""
+    at = aware(now or datetime.now(timezone.utc))
     invited, offers = _invited_count(), _offer_count()
     stmt = (
         select(
@@ -109,7 +115,10 @@ def list_competitions(conn: Connection, query: BrowseQuery) -> Page[CompetitionR
         query = BrowseQuery(query.text, "deadline", True, query.agency, query.limit)
     rows, total, key = sorted_page(conn, stmt, query, sorts, [MiniCompetition.id.desc()])
     return Page(
-        rows=[CompetitionRow(*r) for r in rows],
+        rows=[
+            replace(row, status=effective_status(row.status, row.deadline, at))
+            for row in (CompetitionRow(*r) for r in rows)
+        ],
         total=total,
         sort=key,
         descending=query.descending,

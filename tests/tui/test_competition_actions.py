@@ -3,7 +3,9 @@
 draft, a short response time is acknowledged (R4 W); the offer form saved before it is filled
 says what is missing and records nothing; an award to rank 2 without a justification is
 refused (R10); sealed offers show no price on the detail, in the comparison or in the history
-(R5); the export writes where the user said; a viewer is refused (R26).
+(R5); the export writes where the user said; a viewer is refused (R26). The list reads a
+competition past its deadline "closed" as its detail does; a key refused in the competition's
+status says why; the award takes a holder's code in any case.
 
 Each test builds its own database (the `engine` fixture) with the competition of
 tests/competition_setup.py saved by the competition service: lot 2, three lines, offers in
@@ -25,6 +27,7 @@ from lta_tui.tui.app import LtaApp
 from lta_tui.tui.screens.comparison import ComparisonScreen
 from lta_tui.tui.screens.competition_actions import AwardCompetition, ExportDocument
 from lta_tui.tui.screens.competition_detail import CompetitionDetailScreen
+from lta_tui.tui.screens.competitions import CompetitionsScreen
 from lta_tui.tui.screens.offer_form import OfferFormScreen
 from lta_tui.tui.screens.order_actions import ChangeView, ConfirmAction
 from lta_tui.tui.widgets.choice_input import ChoiceInput
@@ -41,7 +44,7 @@ from tests.competition_setup import (
     with_offers,
 )
 from tests.conftest import write_config
-from tests.tui.steps import open_record, settle, wait_until
+from tests.tui.steps import loaded, open_record, settle, wait_until
 
 SIZE = (100, 40)
 #: Every price of the three offers of tests/competition_setup.py, as a screen would show it.
@@ -262,3 +265,73 @@ async def test_a_user_whose_role_may_not_change_it_is_refused_R26(tmp_path, engi
         await wait_until(pilot, lambda: any("R26" in m for m in messages(app)), "the refusal")
         assert not isinstance(app.screen, ConfirmAction)
     assert competition_row(engine, saved.id).status == "draft"
+
+
+async def test_the_list_reads_a_competition_past_its_deadline_closed_as_the_detail_does(
+    config, engine
+):
+    saved = with_offers(engine)  # open, deadline 2026-11-16 12:00 UTC
+    assert competition_row(engine, saved.id).status == "open"
+    app, _ = app_at(config, AFTER)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("2")
+        await wait_until(pilot, lambda: isinstance(app.screen, CompetitionsScreen), "the list")
+        await settle(pilot, app)
+        table = app.screen.query_one("#table")
+        cells = [str(c).strip() for c in table.get_row_at(0)]
+        assert "UNDP-MC-2026-001" in cells
+        assert "closed" in [c.lower() for c in cells]
+        assert "open" not in [c.lower() for c in cells]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CompetitionDetailScreen), "detail")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.view is not None, "the competition read")
+        assert "closed (deadline passed)" in text_of(screen).lower()
+
+
+async def test_a_key_refused_in_the_competitions_status_says_why(config, engine):
+    saved = with_offers(engine)
+    app, clock = app_at(config, BEFORE)  # open: the deadline 2026-11-16 12:00 is ahead
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_competition(pilot, app, saved.id)
+        assert "p" not in keys_shown(screen)
+        await pilot.press("p")
+        await settle(pilot, app)
+        assert app.screen is screen  # no question: nothing recorded
+        assert (
+            "UNDP-MC-2026-001 is open: the opening is recorded after the deadline "
+            "2026-11-16 12:00 UTC." in messages(app)
+        )
+        await pilot.press("a")
+        await settle(pilot, app)
+        assert app.screen is screen
+        assert any("awarded once the opening is recorded" in m for m in messages(app))
+        # 80 columns: the footer holds the keys allowed now, and ? and q
+        from textual.widgets._footer import FooterKey
+
+        footer = {k.key_display: k.region for k in screen.query(FooterKey)}
+        assert {"esc", "o", "v", "x", "?", "q"} <= set(footer)
+        palette = footer.get("^p")
+        limit = palette.x if palette else 80
+        assert all(r.right <= limit for k, r in footer.items() if k != "^p")
+    assert competition_row(engine, saved.id).status == "open"
+
+
+async def test_the_award_takes_the_holders_code_in_lower_case(config, engine):
+    saved = with_offers(engine)
+    open_offers(engine, saved.id, ANA, now=AFTER, expected_version=saved.version)
+    app, _ = app_at(config, AFTER)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_competition(pilot, app, saved.id)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AwardCompetition), "the award")
+        modal = app.screen
+        modal.query_one("#offer", ChoiceInput).focus()
+        await pilot.press("ctrl+a", "ctrl+k", *"cons-a", "tab")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await reloaded(pilot, app, screen, lambda: screen.view.detail.award is not None)
+        assert not any("made no offer" in m for m in messages(app))
+        assert screen.view.detail.award.consolidator == "CONS-A"
+    assert competition_row(engine, saved.id).status in ("awarded", "ordered")

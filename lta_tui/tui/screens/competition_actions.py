@@ -10,7 +10,7 @@ it names; on success the modal is dismissed with what `submit` returned.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -231,7 +231,7 @@ class AwardCompetition(CompetitionForm):
     def collect(self) -> AwardChoice | None:
         from lta_tui.domain.rules import OfferStanding, check_award, check_valid_offer_count
 
-        code = self.query_one("#offer", ChoiceInput).code
+        code = same_code(self.query_one("#offer", ChoiceInput).code, self.standings)
         standing = self.standings.get(code)
         if code and standing is None:
             self.show_error("offer-error", f"Offer: {code} made no offer to {self.reference}")
@@ -340,7 +340,7 @@ class SetCompliance(CompetitionForm):
         self.query_one("#compliant-hint", Label).update(f"{yes_no(answer)}  (y / n)")
 
     def collect(self) -> ComplianceChoice | None:
-        code = self.query_one("#offer", ChoiceInput).code
+        code = same_code(self.query_one("#offer", ChoiceInput).code, self.offers)
         answer = self.query_one("#compliant", YesNoInput).answer
         reason = self.query_one("#reason", Input).value.strip() or None
         ok = True
@@ -577,3 +577,10 @@ def _value(key: str, value: Any, currency: str | None = None) -> str:
         except ValueError:
             return text
     return text.replace("_", " ") if key == "status" else text
+
+
+def same_code(typed: str, codes: Iterable[str]) -> str:
+    """The code of `codes` that `typed` names whatever its case (`cons-a` is CONS-A); else
+    `typed` in upper case, as codes are written."""
+    wanted = typed.strip().upper()
+    return next((c for c in codes if c.upper() == wanted), wanted)

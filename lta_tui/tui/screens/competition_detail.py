@@ -5,10 +5,10 @@ or cancel it, export the request for quotation or the evidence pack, read its hi
 
 Read by a thread worker (the record of `browse_competitions` and the comparison of
 `competition_compare`, both on the app's clock). A key shows in the footer only when the
-competition's status allows its action; the action runs the competition service in a worker
-(the modals of `competition_actions` run theirs) with the version read, so a change made
-meanwhile is refused, then the competition is read again. A user whose role may not change the
-competition (R26) is told why when pressing the key.
+competition's status allows its action (pressed in another status, it says why); the action
+runs the competition service in a worker (the modals of `competition_actions` run theirs) with
+the version read, so a change made meanwhile is refused, then the competition is read again.
+A user whose role may not change the competition (R26) is told why when pressing the key.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
@@ -96,18 +96,26 @@ class CompetitionDetailScreen(DetailScreen, RecordActions):
         "the request for quotation or the evidence pack, h shows its history. Only a focal "
         "point of the competition's agency may change it (R26)."
     )
+    #: 80 columns hold the keys of any one status with short labels; the rarer ones (u, c, h)
+    #: stay out of the footer and are listed by `?`.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Edit", tooltip="Edit the draft competition"),
         Binding("i", "issue", "Issue", tooltip="Issue the competition to the invited holders"),
         Binding("o", "record_offer", "Offer", tooltip="Record an offer received"),
-        Binding("p", "open_offers", "Opening", tooltip="Record the opening of the offers"),
-        Binding("k", "compliance", "Compliance", tooltip="Set an offer's technical compliance"),
+        Binding("p", "open_offers", "Open", tooltip="Record the opening of the offers"),
+        Binding("k", "compliance", "Comply", tooltip="Set an offer's technical compliance"),
         Binding("v", "compare", "Compare", tooltip="Compare the offers side by side"),
         Binding("a", "award", "Award", tooltip="Award to an offer and create the order"),
-        Binding("u", "unsuccessful", "Unsuccessful", tooltip="Declare it unsuccessful (reason)"),
-        Binding("c", "cancel_competition", "Cancel", tooltip="Cancel it, with a reason"),
+        Binding(
+            "u",
+            "unsuccessful",
+            "Unsuccessful",
+            tooltip="Declare it unsuccessful (reason)",
+            show=False,
+        ),
+        Binding("c", "cancel_competition", "Cancel", tooltip="Cancel it (reason)", show=False),
         Binding("x", "export", "Export", tooltip="Export the RFQ or the evidence pack"),
-        Binding("h", "history", "History", tooltip="Every change of the competition"),
+        Binding("h", "history", "History", tooltip="Every change of the competition", show=False),
     ]
 
     class History(Message):
@@ -144,6 +152,8 @@ class CompetitionDetailScreen(DetailScreen, RecordActions):
         self.view = message.record
         self.reloading = False
         self.refresh_bindings()
+        if self.focused is None:  # ↓ PgDn End scroll the record without a tab first
+            self.query_one("#detail").focus()
         if self.show_abstract and not self.view.comparison.sealed:
             self.show_abstract = False
             self.call_after_refresh(self._show_abstract)
@@ -251,6 +261,16 @@ class CompetitionDetailScreen(DetailScreen, RecordActions):
         if action in _CHANGES and (self.busy or self.reloading):
             return None  # dimmed, not hidden, while it runs or is read again
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A key of the competition's life refused in its status (hidden from the footer, so
+        Textual would ignore it): say why instead of doing nothing."""
+        action = _KEYS.get(event.key)
+        if action is None or self.view is None or self.check_action(action, ()) is not False:
+            return
+        event.stop()
+        event.prevent_default()
+        self._tell(refusal(action, self.view), "Not now")
 
     def _record(self) -> CompetitionRecord | None:
         return self.view
@@ -631,3 +651,55 @@ def _offers(record: CompetitionRecord) -> list[Block]:
         )
     )
     return blocks
+
+
+#: The key of each action of the competition's life.
+_KEYS = {
+    b.key: b.action
+    for b in CompetitionDetailScreen.BINDINGS
+    if isinstance(b, Binding) and b.action in ALLOWED
+}
+_WHEN = {
+    "edit": "only a draft is edited",
+    "issue": "only a draft is issued",
+    "compliance": "compliance is set once the opening is recorded, until the award",
+    "compare": "a draft has no offers to compare",
+}
+
+
+def refusal(action: str, record: CompetitionRecord) -> str:
+    """Why `action` may not run in `record`'s (effective) status."""
+    c, status = record.detail, record.status
+    is_now = f"{c.reference} is {formats.label(status).lower()}"
+    before_deadline = status in ("draft", "open")
+    ended = status in ("awarded", "ordered", "unsuccessful", "cancelled")
+    if action == "record_offer":
+        why = (
+            "offers are recorded once it is issued"
+            if status == "draft"
+            else "offers are recorded until the opening"
+        )
+    elif action == "open_offers":
+        if status == "open":
+            why = f"the opening is recorded after the deadline {formats.moment(c.deadline)}"
+        elif status == "draft":
+            why = "it is not issued yet"
+        else:
+            why = f"the opening was recorded {formats.moment(c.opened_at)}"
+    elif action == "award":
+        why = (
+            "it is awarded once the opening is recorded"
+            if not ended
+            else "it can no longer be awarded"
+        )
+    elif action == "unsuccessful":
+        why = (
+            f"it may be declared unsuccessful after the deadline {formats.moment(c.deadline)}"
+            if before_deadline
+            else "it has already ended"
+        )
+    elif action == "cancel_competition":
+        why = "its order is placed (R11)" if status == "ordered" else "it has already ended"
+    else:
+        why = _WHEN.get(action, "not in this status")
+    return f"{is_now}: {why}."

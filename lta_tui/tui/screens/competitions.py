@@ -46,7 +46,7 @@ class CompetitionsScreen(BrowseScreen):
     def query_page(self, conn: Connection, query: BrowseQuery) -> Page:
         from lta_tui.services.browse_competitions import list_competitions
 
-        return list_competitions(conn, query)
+        return list_competitions(conn, query, self.app.now())  # as the detail reads it
 
     def cells(self, row: CompetitionRow) -> Cells:
         deadline = row.deadline.strftime("%Y-%m-%d %H:%M") if row.deadline else "—"

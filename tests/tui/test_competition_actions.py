@@ -203,6 +203,7 @@ async def test_sealed_offers_show_no_price_on_the_detail_the_comparison_or_the_h
         screen = await open_competition(pilot, app, saved.id)
         shown = text_of(screen)
         assert "Sealed: prices are shown once the opening is recorded (R5)." in shown
+        assert "price 70 points" in shown  # weights are points, as in the form and the RFQ
         assert shown.count("sealed") >= 6  # total and USD of each of the three offers
         assert not [p for p in PRICES if p in shown]
         assert "p" in keys_shown(screen)  # closed: the opening may be recorded

@@ -175,7 +175,7 @@ class CompetitionDetailScreen(DetailScreen, RecordActions):
             ("Status", status),
             ("Destination", c.destination_country),
             ("Evaluation", formats.label(c.evaluation_method)),
-            ("Services", ", ".join(SERVICE_LABELS.get(s, s) for s in cmp.services) or "none"),
+            ("Services", _services(cmp.services, c.warranty_months)),
             ("FX rate date", formats.day(cmp.fx_rate_date)),
             ("Issued", formats.moment(c.issued_at)),
             ("Deadline", formats.moment(c.deadline)),
@@ -201,7 +201,7 @@ class CompetitionDetailScreen(DetailScreen, RecordActions):
             ),
             Heading("Criteria and weights"),
             Note(
-                " · ".join(f"{formats.label(k)} {w} %" for k, w in c.criteria)
+                " · ".join(f"{formats.label(k)} {w} points" for k, w in c.criteria)
                 or "lowest price, technically compliant"
             ),
             Heading("Invitations"),
@@ -703,3 +703,14 @@ def refusal(action: str, record: CompetitionRecord) -> str:
     else:
         why = _WHEN.get(action, "not in this status")
     return f"{is_now}: {why}."
+
+
+def _services(codes, warranty_months: int) -> str:
+    """The services asked for, the warranty with its months: "freight, warranty (36 months)"."""
+    named = []
+    for code in codes:
+        text = SERVICE_LABELS.get(code, code)
+        if code == "warranty" and warranty_months:
+            text += f" ({warranty_months} months)"
+        named.append(text)
+    return ", ".join(named) or "none"

@@ -1,20 +1,23 @@
-"""The spend aggregate: USD spend of orders grouped by any of agency, lot, consolidator, period,
-destination country and channel.
+"""The spend aggregate: USD spend of orders grouped by any of agency, lot, consolidator, period
+(month, quarter, calendar year, LTA contract year), destination country, channel and
+goods/services (R21, per order).
 
 Lines are summed per order first (covering index `ix_order_lines_order_usd`), then grouped with
 the order's dimensions (covering index `ix_orders_spend`): the fastest formulation on 1M lines
 (reference/perf.md §2). Amounts are the stored `amount_usd` of each line (R20), so every grouping
-adds up to the same total, to the cent.
+adds up to the same total, to the cent. An order's goods/services kind comes from the same
+per-order sums, by R21's rule (`order_category`): services only when the service lines exceed the
+goods lines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, String, and_, case, cast, func, select, type_coerce
+from sqlalchemy import BigInteger, Integer, String, and_, case, cast, func, select, type_coerce
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -22,16 +25,38 @@ from lta_tui.domain.money import from_units
 from lta_tui.domain.states import SPEND_STATUSES
 from lta_tui.store.models import Agency, Consolidator, Lot, Order, OrderLine
 
-DIMENSIONS = ("agency", "lot", "consolidator", "year", "quarter", "month", "country", "channel")
+DIMENSIONS = (
+    "agency",
+    "lot",
+    "consolidator",
+    "year",
+    "quarter",
+    "month",
+    "contract_year",
+    "country",
+    "channel",
+    "kind",
+)
+#: The values of the "kind" dimension (R21, per order).
+GOODS, SERVICES = "goods", "services"
 
 
 @dataclass(frozen=True)
 class SpendFilter:
+    """Which orders count: each set filter narrows (a tuple: any of its values)."""
+
     date_from: date | None = None
     date_to: date | None = None
     agency_id: int | None = None
     lot_id: int | None = None
     consolidator_id: int | None = None
+    agency_ids: tuple[int, ...] = ()
+    lot_ids: tuple[int, ...] = ()
+    consolidator_ids: tuple[int, ...] = ()
+    countries: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    #: "goods" and/or "services" (R21, per order).
+    kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,7 +77,17 @@ _CODED = {
 }
 
 
-def _dimension(name: str, dialect: str) -> ColumnElement:
+def _unknown(name: str) -> ValueError:
+    return ValueError(f"unknown spend dimension {name!r}; choose from {', '.join(DIMENSIONS)}")
+
+
+def order_kind(goods: ColumnElement, total: ColumnElement) -> ColumnElement:
+    """R21 in SQL, from an order's goods and total USD (`order_category`): services only when
+    the service lines (total - goods) exceed the goods lines."""
+    return case((total - goods > goods, SERVICES), else_=GOODS)
+
+
+def _dimension(name: str, dialect: str, contract_start: date | None, goods, total) -> ColumnElement:
     if name in _CODED:
         return _CODED[name][0]
     # SQLite keeps dates as ISO text already; elsewhere the cast gives the same text.
@@ -65,11 +100,25 @@ def _dimension(name: str, dialect: str) -> ColumnElement:
         month = func.substr(iso, 6, 2)
         q = case((month <= "03", "Q1"), (month <= "06", "Q2"), (month <= "09", "Q3"), else_="Q4")
         return func.substr(iso, 1, 4) + "-" + q
+    if name == "contract_year":
+        if contract_start is None:
+            raise ValueError("the contract_year dimension needs the LTA's start date")
+        # the calendar year the LTA year starts in: a day before the start's month-day belongs
+        # to the LTA year that started the calendar year before
+        before = func.substr(iso, 6, 5) < f"{contract_start:%m-%d}"
+        return cast(func.substr(iso, 1, 4), Integer) - case((before, 1), else_=0)
     if name == "country":
         return Order.destination_country
     if name == "channel":
         return Order.channel
-    raise ValueError(f"unknown spend dimension {name!r}; choose from {', '.join(DIMENSIONS)}")
+    if name == "kind":
+        return order_kind(goods, total)
+    raise _unknown(name)
+
+
+def _contract_year_label(first: object) -> str:
+    year = int(first)  # type: ignore[call-overload]
+    return f"{year}/{(year + 1) % 100:02d}"
 
 
 def _conditions(where: SpendFilter) -> list[ColumnElement]:
@@ -85,13 +134,33 @@ def _conditions(where: SpendFilter) -> list[ColumnElement]:
     ):
         if value is not None:
             conditions.append(column == value)
+    for column, values in (
+        (Order.agency_id, where.agency_ids),
+        (Order.lot_id, where.lot_ids),
+        (Order.consolidator_id, where.consolidator_ids),
+        (Order.destination_country, where.countries),
+        (Order.channel, where.channels),
+    ):
+        if values:
+            conditions.append(column.in_(values))
     return conditions
 
 
 def spend_summary(
-    conn: Connection, group_by: Sequence[str], where: SpendFilter = SpendFilter()
+    conn: Connection,
+    group_by: Sequence[str],
+    where: SpendFilter = SpendFilter(),
+    *,
+    contract_start: date | None = None,
 ) -> list[SpendRow]:
-    """One row per combination of `group_by` values (codes, lot numbers, periods), sorted."""
+    """One row per combination of `group_by` values (codes, lot numbers, periods, `goods` or
+    `services`), sorted. `contract_start` (the LTA's first day) is needed for `contract_year`."""
+    for name in group_by:
+        if name not in DIMENSIONS:
+            raise _unknown(name)
+    unknown_kinds = set(where.kinds) - {GOODS, SERVICES}
+    if unknown_kinds:
+        raise ValueError(f"unknown order kind {sorted(unknown_kinds)[0]!r}: use goods or services")
     conditions = _conditions(where)
     usd = type_coerce(OrderLine.amount_usd, BigInteger)  # raw stored units: converted once, below
     goods = func.sum(case((OrderLine.kind == "goods", usd), else_=0), type_=BigInteger)
@@ -107,7 +176,14 @@ def spend_summary(
         matching = select(Order.id).where(and_(*conditions))
         per_order = per_order.where(OrderLine.order_id.in_(matching))
     per_order = per_order.subquery("per_order")
-    keys = [_dimension(name, conn.dialect.name).label(name) for name in group_by]
+    outer = [] if narrow else conditions
+    if where.kinds and set(where.kinds) != {GOODS, SERVICES}:
+        outer = [*outer, order_kind(per_order.c.goods, per_order.c.total).in_(where.kinds)]
+    dialect = conn.dialect.name
+    keys = [
+        _dimension(name, dialect, contract_start, per_order.c.goods, per_order.c.total).label(name)
+        for name in group_by
+    ]
     stmt = (
         select(
             *keys,
@@ -117,25 +193,25 @@ def spend_summary(
             func.sum(per_order.c.total, type_=BigInteger).label("total"),
         )
         .select_from(per_order.join(Order, Order.id == per_order.c.order_id))
-        .where(*([] if narrow else conditions))
+        .where(*outer)
     )
     if keys:
         stmt = stmt.group_by(*keys)
-    names = {
-        name: dict(conn.execute(select(_CODED[name][1], _CODED[name][2])).all())
-        for name in group_by
-        if name in _CODED
-    }
-    lookups = [names.get(name) for name in group_by]
-    width = len(group_by)
+    names: list[Callable[[object], str]] = []
+    for name in group_by:
+        if name in _CODED:
+            lookup = dict(conn.execute(select(_CODED[name][1], _CODED[name][2])).all())
+            names.append(lambda key, lookup=lookup: str(lookup[key]))
+        elif name == "contract_year":
+            names.append(_contract_year_label)
+        else:
+            names.append(str)
     rows = []
     for *key, n_orders, n_lines, goods_units, total_units in conn.execute(stmt):
         total, goods_usd = from_units(int(total_units or 0)), from_units(int(goods_units or 0))
         rows.append(
             SpendRow(
-                keys=tuple(
-                    str(key[i] if lookups[i] is None else lookups[i][key[i]]) for i in range(width)
-                ),
+                keys=tuple(name(value) for name, value in zip(names, key, strict=True)),
                 orders=n_orders,
                 lines=int(n_lines or 0),
                 goods_usd=goods_usd,

@@ -285,7 +285,7 @@ def test_r7_lowest_price_needs_no_weights():
 
 def test_r8_too_few_valid_offers_need_a_justification():
     f = only(check_valid_offer_count(1, 2, None), Severity.warning)
-    assert f.rule == "R8" and f.field == "justification"
+    assert f.rule == "R8" and f.field == "few_offers_justification"
     assert "1 valid offer, fewer than the minimum of 2" in f.message
 
 

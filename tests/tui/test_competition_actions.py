@@ -194,6 +194,35 @@ async def test_an_award_to_rank_2_without_a_justification_is_refused_R10(config,
     assert competition_row(engine, saved.id).status == "opened"
 
 
+async def test_one_valid_offer_without_a_few_offers_justification_is_shown_there_R8(config, engine):
+    saved = with_offers(engine, ("CONS-A",))
+    open_offers(engine, saved.id, ANA, now=AFTER, expected_version=saved.version)
+    app, _ = app_at(config, AFTER)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_competition(pilot, app, saved.id)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AwardCompetition), "the award")
+        modal = app.screen
+        assert modal.few_offers is not None
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.screen is modal
+        # routed by the finding's field (few_offers_justification), not under R10's box
+        error = str(modal.query_one("#few-offers-error").render())
+        assert error.startswith("R8: 1 valid offer, fewer than the minimum of 2")
+        assert str(modal.query_one("#justification-error").render()) == ""
+        assert modal.focused is modal.query_one("#few-offers")
+        # the same warning sent back by the service goes to the same box
+        modal.clear_errors()
+        modal.post_message(modal.Failed([("few_offers_justification", "R8: from the service")]))
+        await settle(pilot, app)
+        assert str(modal.query_one("#few-offers-error").render()) == "R8: from the service"
+        assert str(modal.query_one("#justification-error").render()) == ""
+        await pilot.press("escape")
+        await reloaded(pilot, app, screen, lambda: True)
+    assert competition_row(engine, saved.id).status == "opened"
+
+
 async def test_sealed_offers_show_no_price_on_the_detail_the_comparison_or_the_history_R5(
     config, engine
 ):

@@ -224,7 +224,7 @@ def check_valid_offer_count(
             "R8",
             f"{valid_offers} valid {noun}, fewer than the minimum of {minimum}:"
             " record a justification before the award",
-            "justification",
+            "few_offers_justification",
         )
     ]
 

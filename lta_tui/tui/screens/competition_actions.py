@@ -253,11 +253,6 @@ class AwardCompetition(CompetitionForm):
         acknowledged = (*(("R9",) if self.abnormally_low else ()), *self.warned)
         return AwardChoice(code, justification, few, tuple(dict.fromkeys(acknowledged)))
 
-    def show_error(self, field: str | None, message: str) -> None:
-        if message.startswith("R8") and self.few_offers:
-            field = "few-offers-error"  # R8 and R10 both name the field "justification"
-        super().show_error(field, message)
-
     def field_of(self, name: str | None) -> str | None:
         lines = {
             "offer": "offer-error",

@@ -329,6 +329,399 @@ def export_competition_command(
     typer.echo(f"Written to {written}")
 
 
+def _codes(option: str, value: str | None) -> tuple[str, ...]:
+    """A comma-separated option value as a tuple of its non-empty items."""
+    if value is None:
+        return ()
+    items = tuple(item.strip() for item in value.split(",") if item.strip())
+    if not items:
+        fail(f"{option}: give at least one value")
+    return items
+
+
+def _day(option: str, value: str | None):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
+
+
+#: The filter options of the spend and order-line exports.
+_SpendFrom = Annotated[
+    str | None, typer.Option("--from", help="First order date counted (YYYY-MM-DD).")
+]
+_SpendTo = Annotated[str | None, typer.Option("--to", help="Last order date counted (YYYY-MM-DD).")]
+_SpendAgencies = Annotated[
+    str | None, typer.Option("--agency", help="Only these agencies (codes, comma-separated).")
+]
+_SpendLots = Annotated[str | None, typer.Option("--lot", help="Only these lots, e.g. 2 or 1,3.")]
+_SpendConsolidators = Annotated[
+    str | None, typer.Option("--consolidator", help="Only these consolidators (codes).")
+]
+
+
+def _spend_query(
+    group_by: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    agency: str | None,
+    lot: str | None,
+    consolidator: str | None,
+):
+    """The SpendQuery of the export options, or a one-line failure naming the bad option."""
+    from lta_tui.services.spend import SpendQuery
+
+    lots = _codes("--lot", lot)
+    if not all(n.isdigit() for n in lots):
+        fail(f"--lot: {lot!r} is not a list of lot numbers (e.g. 2 or 1,3)")
+    return SpendQuery(
+        group_by=group_by,
+        date_from=_day("--from", date_from),
+        date_to=_day("--to", date_to),
+        agencies=tuple(code.upper() for code in _codes("--agency", agency)),
+        lots=tuple(int(n) for n in lots),
+        consolidators=tuple(code.upper() for code in _codes("--consolidator", consolidator)),
+    )
+
+
+def _export_format(format_of, out: Path | None, fmt: str | None) -> str:
+    """The export format chosen by --format or the file's suffix; xlsx only to a file."""
+    try:
+        chosen = format_of(out, fmt)
+    except ValueError as exc:
+        fail(str(exc))
+    if chosen == "xlsx" and out is None:
+        fail("an xlsx file cannot go to the terminal: name a file with -o PATH")
+    return chosen
+
+
+@export_app.command("lines")
+def export_lines_command(
+    date_from: _SpendFrom = None,
+    date_to: _SpendTo = None,
+    agency: _SpendAgencies = None,
+    lot: _SpendLots = None,
+    consolidator: _SpendConsolidators = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="csv or xlsx (default: from --out, or csv)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="File to write; default: standard output (csv only)."),
+    ] = None,
+) -> None:
+    """Every order line behind the spend (orders issued to closed), one row per line with its
+    order, goods/services (R21) and USD amount. A focal point or viewer sees only the own
+    agency."""
+    from lta_tui.services.line_export import format_of
+    from lta_tui.services.spend import SpendQueryError
+
+    query = _spend_query(("agency",), date_from, date_to, agency, lot, consolidator)
+    chosen = _export_format(format_of, out, fmt)
+    cfg = load()
+    from lta_tui.services.line_export import export_lines, write_lines_csv
+    from lta_tui.services.spend import spend_scope
+
+    engine = _ready_engine(cfg)
+    scoped = {
+        "scope": spend_scope(cfg),
+        "contract_start": cfg.lta.valid_from,
+        "role": cfg.user.role.value,
+    }
+    try:
+        with _progress_bar(f"exporting order lines to {out or 'stdout'}") as progress:
+            if out is None:
+                write_lines_csv(engine, query, sys.stdout, progress=progress, **scoped)
+                return
+            written = export_lines(engine, query, chosen, out, progress=progress, **scoped)
+    except SpendQueryError as exc:
+        fail(str(exc))
+    except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    except OSError as exc:
+        fail(f"cannot write {out or 'standard output'}: {exc.strerror or exc}")
+    typer.echo(f"Written to {written}")
+
+
+@export_app.command("spend")
+def export_spend_command(
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="Grouping, comma-separated, in order: agency, lot, consolidator, year, quarter,"
+            " month, contract_year, country, channel, kind.",
+        ),
+    ] = "agency",
+    date_from: _SpendFrom = None,
+    date_to: _SpendTo = None,
+    agency: _SpendAgencies = None,
+    lot: _SpendLots = None,
+    consolidator: _SpendConsolidators = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="csv, xlsx, json or md (default: from --out, or csv)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="File to write; default: standard output (not xlsx)."),
+    ] = None,
+) -> None:
+    """USD spend of the orders (issued to closed) grouped by the --by dimensions, with a TOTAL
+    row equal to the sum of the order lines. A focal point or viewer sees only the own agency."""
+    from lta_tui.services.spend import DIMENSIONS, SpendQueryError
+    from lta_tui.services.spend_export import format_of
+
+    group_by = _codes("--by", by)
+    for name in group_by:
+        if name not in DIMENSIONS:
+            fail(f"--by: unknown spend dimension {name!r}: choose from {', '.join(DIMENSIONS)}")
+    query = _spend_query(group_by, date_from, date_to, agency, lot, consolidator)
+    chosen = _export_format(format_of, out, fmt)
+    cfg = load()
+    from lta_tui.services.spend import spend_report, spend_scope
+    from lta_tui.services.spend_export import write_spend
+
+    engine = _ready_engine(cfg)
+    try:
+        with engine.connect() as conn:
+            report = spend_report(
+                conn,
+                query,
+                scope=spend_scope(cfg),
+                contract_start=cfg.lta.valid_from,
+                role=cfg.user.role.value,
+                lta=cfg.lta.reference,
+            )
+        written = write_spend(report, chosen, out if out is not None else sys.stdout)
+    except SpendQueryError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+    if written is not None:
+        typer.echo(f"Written to {written}")
+
+
+@export_app.command("ocds")
+def export_ocds_command(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="JSON file to write; default: standard output."),
+    ] = None,
+    agency: Annotated[
+        str | None, typer.Option("--agency", help="Only this agency's processes (code).")
+    ] = None,
+    date_from: Annotated[
+        str | None,
+        typer.Option("--from", help="First issue (competition) or order day (YYYY-MM-DD)."),
+    ] = None,
+    date_to: Annotated[
+        str | None,
+        typer.Option("--to", help="Last issue (competition) or order day (YYYY-MM-DD)."),
+    ] = None,
+) -> None:
+    """OCDS 1.1 release package (JSON): the framework stage, then one contracting process per
+    mini-competition and per direct order. A focal point or viewer gets the own agency's."""
+    from datetime import datetime, timezone
+
+    query_from, query_to = _day("--from", date_from), _day("--to", date_to)
+    cfg = load()
+    from lta_tui.config import Role, agency_codes
+    from lta_tui.domain.rules import check_permission
+    from lta_tui.services.ocds import OcdsError, OcdsFilter, export_ocds
+
+    scope = None if cfg.user.role == Role.working_group else cfg.user.agency
+    if agency is not None:
+        code = agency.strip().upper()
+        if code not in agency_codes(cfg.data_dir):
+            fail(f"--agency: unknown agency {agency.strip()!r}")
+        refused = check_permission(cfg.user.role, cfg.user.agency, "read", code)  # R26
+        if refused:
+            fail(refused[0].message)
+        scope = code
+    engine = _ready_engine(cfg)
+    query = OcdsFilter(scope, query_from, query_to)
+    try:
+        with engine.connect() as conn:
+            written, count = export_ocds(
+                conn, cfg, datetime.now(timezone.utc), query, out if out is not None else sys.stdout
+            )
+    except OcdsError as exc:
+        fail(str(exc))
+    except BrokenPipeError:  # `| head`: the reader has had enough; say nothing more
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    except OSError as exc:
+        fail(f"cannot write {out or 'to standard output'}: {exc.strerror or exc}")
+    if written is not None:
+        typer.echo(f"Written to {written} ({count:,} releases)")
+
+
+@import_app.command("consolidator-report")
+def import_consolidator_report_command(file: FileArgument) -> None:
+    """What consolidators report they sold: consolidator,agency,period,amount,currency
+    [,po_number,lot]; one report per consolidator × agency × period, replacing one held."""
+    from datetime import datetime, timezone
+
+    cfg = load()
+    from lta_tui.domain.rules import Refused
+    from lta_tui.services.import_files import ImportFileError, ImportRefused
+    from lta_tui.services.import_reports import import_consolidator_reports
+
+    engine = _ready_engine(cfg)
+    try:
+        result = import_consolidator_reports(engine, cfg, file, now=datetime.now(timezone.utc))
+    except (ImportFileError, Refused) as exc:
+        fail(str(exc))
+    except ImportRefused as exc:
+        _refused(exc)
+    typer.echo(result.summary())
+
+
+@export_app.command("reconciliation")
+def export_reconciliation_command(
+    agency: Annotated[str | None, typer.Option("--agency", help="Only this agency (code).")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Reports whose period ends on or after this day.")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Reports whose period starts on or before this day.")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="csv, xlsx, md or json (default: from --out, or csv)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="File to write; default: standard output (not xlsx)."),
+    ] = None,
+) -> None:
+    """Agency orders against consolidator reports by agency × consolidator × lot × period:
+    matched, mismatch beyond the tolerance (R24), agency-only, consolidator-only. csv: every PO
+    compared; md/xlsx: the summary and the POs that disagree; json: both."""
+    from datetime import datetime, timezone
+
+    from lta_tui.services.reconciliation import RECONCILIATION_FORMATS
+
+    suffix = out.suffix.lower().lstrip(".") if out is not None else ""
+    chosen = (fmt or (suffix if suffix in RECONCILIATION_FORMATS else "csv")).lower()
+    if chosen not in RECONCILIATION_FORMATS:
+        fail(f"--format: {fmt!r} is not one of {', '.join(RECONCILIATION_FORMATS)}")
+    if chosen == "xlsx" and out is None:
+        fail("an xlsx file cannot go to the terminal: name a file with -o PATH")
+    start, end = _day("--from", date_from), _day("--to", date_to)
+    cfg = load()
+    from lta_tui.domain.rules import Refused
+    from lta_tui.services.reconciliation import (
+        ReconciliationError,
+        reconcile,
+        write_reconciliation,
+    )
+
+    engine = _ready_engine(cfg)
+    user = cfg.user
+    try:
+        with engine.connect() as conn:
+            recon = reconcile(
+                conn,
+                scope=None if user.role.value == "working_group" else user.agency,
+                date_from=start,
+                date_to=end,
+                tolerance_pct=cfg.rules.reconciliation_tolerance_pct,
+                agency=agency.strip().upper() if agency else None,
+                role=user.role.value,
+                user_agency=user.agency,
+            )
+        written = write_reconciliation(
+            recon, chosen, out if out is not None else sys.stdout, datetime.now(timezone.utc)
+        )
+    except (ReconciliationError, Refused) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {out or 'to standard output'}: {exc.strerror or exc}")
+    if written is not None:
+        typer.echo(f"Written to {written}")
+
+
+@export_app.command("feedback")
+def export_feedback_command(
+    agency: Annotated[
+        str | None, typer.Option("--agency", help="Only these agencies (codes, comma-separated).")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Periods starting on or after this day.")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Periods ending on or before this day.")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="md, csv or json (default: from --out, or md)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="File to write; default: standard output."),
+    ] = None,
+) -> None:
+    """The UNGM LTA feedback tab's fields per agency × period (LTA reference, agency,
+    contractual period, spend USD, general feedback), ready to type or paste. With --from and
+    --to, an agency with no feedback recorded in that period gets its computed spend, marked
+    not yet reported. A focal point or viewer sees only the own agency."""
+    from datetime import datetime, timezone
+
+    from lta_tui.services.feedback import format_of
+
+    try:
+        chosen = format_of(out, fmt)
+    except ValueError as exc:
+        fail(str(exc))
+    start, end = _day("--from", date_from), _day("--to", date_to)
+    codes = _codes("--agency", agency)
+    cfg = load()
+    from lta_tui.services.feedback import FeedbackQueryError, feedback_entries, write_feedback
+    from lta_tui.services.spend import spend_scope
+
+    engine = _ready_engine(cfg)
+    try:
+        with engine.connect() as conn:
+            export = feedback_entries(
+                conn,
+                scope=spend_scope(cfg),
+                lta=cfg.lta.reference,
+                agencies=codes,
+                date_from=start,
+                date_to=end,
+                role=cfg.user.role.value,
+            )
+        now = datetime.now(timezone.utc)
+        written = write_feedback(export, chosen, out if out is not None else sys.stdout, now=now)
+    except FeedbackQueryError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {out or 'to standard output'}: {exc.strerror or exc}")
+    for entry in export.entries:
+        if not entry.reported:
+            typer.echo(
+                f"lta-tui: {entry.agency} has no feedback recorded for {entry.contractual_period}:"
+                " its computed spend is exported, marked not yet reported",
+                err=True,
+            )
+    if not export.entries:
+        typer.echo("lta-tui: no feedback recorded for what was asked", err=True)
+    if written is not None:
+        typer.echo(f"Written to {written}")
+
+
 @contextmanager
 def _progress_bar(label: str) -> Iterator[Callable[[int, int | None], None] | None]:
     """A rich progress bar on stderr when it is a terminal; nothing otherwise."""

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import sys
 from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -82,11 +90,48 @@ class RulesConfig(_Section):
     expiry_warn_days: int = Field(default=90, ge=0)  # dashboard: sub-LTAs near expiry
 
 
+#: An OCDS ocid prefix: `ocds-` and the 6 letters or digits registered with the Open
+#: Contracting Partnership (e.g. `ocds-87sd3t`).
+OCID_PREFIX = re.compile(r"ocds-[A-Za-z0-9]{6}")
+#: The shipped prefix: a placeholder, to be replaced by the publisher's registered one.
+PLACEHOLDER_OCID_PREFIX = "ocds-xxxxxx"
+
+
+class OcdsConfig(_Section):
+    """Who publishes the OCDS release package (`lta-tui export ocds`) and its ocid prefix."""
+
+    publisher: str = Field(default="Working Group of the inter-agency IT LTA", min_length=1)
+    publisher_uri: str | None = None
+    publisher_scheme: str | None = Field(default=None, min_length=1)
+    publisher_uid: str | None = Field(default=None, min_length=1)
+    ocid_prefix: str = PLACEHOLDER_OCID_PREFIX
+    license: str | None = None
+    publication_policy: str | None = None
+
+    @field_validator("ocid_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not OCID_PREFIX.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not an ocid prefix: use 'ocds-' and 6 letters or digits"
+                " (the prefix registered with the Open Contracting Partnership)"
+            )
+        return value
+
+    @field_validator("publisher_uri", "license", "publication_policy")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+\S*", value):
+            raise ValueError(f"{value!r} is not a web address (http:// or https://...)")
+        return value
+
+
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     user: UserConfig
     lta: LtaConfig = LtaConfig()
     rules: RulesConfig = RulesConfig()
+    ocds: OcdsConfig = OcdsConfig()
     #: Folder of reference data (lots, services, organizations, consolidators, rates).
     data_dir: Path = Path("data")
     #: The file this was read from; set by `load_config`.

@@ -36,3 +36,37 @@ def write_atomically(path: str | os.PathLike[str], writer: Callable[[Path], None
             temporary.unlink()
         raise
     return target
+
+
+def export_format(
+    path: str | os.PathLike[str] | None,
+    fmt: str | None,
+    formats: tuple[str, ...],
+    default: str,
+) -> str:
+    """The format of an export: `fmt` when given, else the suffix of `path` (`.markdown` is md),
+    else `default` when there is no path. ValueError naming the problem: a format not in
+    `formats`, a suffix that names none, a suffix that disagrees with `fmt`."""
+    named = None
+    if path is not None:
+        suffix = Path(path).suffix.lower().lstrip(".")
+        named = "md" if suffix == "markdown" else suffix
+        if named not in formats:
+            named = None
+    if fmt is not None:
+        fmt = fmt.strip().lower()
+        if fmt not in formats:
+            raise ValueError(f"--format: unknown format {fmt!r}: use {', '.join(formats)}")
+        if path is not None and named is not None and named != fmt:
+            raise ValueError(
+                f"{Path(path).name} is a .{named} file name but --format is {fmt}: make them agree"
+            )
+        return fmt
+    if named is not None:
+        return named
+    if path is not None:
+        raise ValueError(
+            f"{Path(path).name}: cannot tell the format from the name: add --format"
+            f" ({', '.join(formats)})"
+        )
+    return default

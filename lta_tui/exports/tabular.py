@@ -8,6 +8,7 @@ decimal strings (no grouping, every stored digit) so a reader gets them back exa
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -185,20 +186,27 @@ def _write_xlsx_rows(
         header.append(cell)
     sheet.append(header)
     done = 0
-    for row in rows:
-        out = []
-        for value in row:
-            written, fmt = cell_value(value)
-            if fmt is None:
-                out.append(written)
-                continue
-            cell = WriteOnlyCell(sheet, value=written)
-            cell.number_format = fmt
-            out.append(cell)
-        sheet.append(out)
-        done += 1
-        if done % EVERY == 0:
-            _tick(done, total, progress, cancelled)
+    try:
+        for row in rows:
+            out = []
+            for value in row:
+                written, fmt = cell_value(value)
+                if fmt is None:
+                    out.append(written)
+                    continue
+                cell = WriteOnlyCell(sheet, value=written)
+                cell.number_format = fmt
+                out.append(cell)
+            sheet.append(out)
+            done += 1
+            if done % EVERY == 0:
+                _tick(done, total, progress, cancelled)
+    except BaseException:
+        # end the write-only sheet's row stream and close its temporary file now rather than
+        # at garbage collection; the caller removes the partial target
+        with contextlib.suppress(Exception):
+            sheet.close()
+        raise
     if progress is not None:
         progress(done, total if total is not None else done)
     book.save(path)

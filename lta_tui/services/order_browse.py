@@ -14,11 +14,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import BigInteger, Engine, case, func, or_, select, type_coerce
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
-from lta_tui.domain.money import format_amount, format_quantity
+from lta_tui.domain.money import format_amount, format_quantity, from_units
 from lta_tui.domain.states import Channel, OrderStatus
 from lta_tui.services.order_detail import OrderDetail, OrderNotFound, order_detail
 from lta_tui.services.order_filter import FilterError, OrderFilter, Vocabulary, parse_filter
@@ -33,6 +33,7 @@ from lta_tui.store.paging import (
     starts_with,
     unindexed,
 )
+from lta_tui.store.spend import SERVICES, order_kind
 
 __all__ = [
     "LINES",
@@ -48,6 +49,7 @@ __all__ = [
     "fetch_page",
     "load_vocabulary",
     "order_detail",
+    "orders_usd",
     "parse_filter",
 ]
 
@@ -262,10 +264,27 @@ def where_clauses(flt: OrderFilter, *, unindexed_ranges: bool = False) -> list[C
         where.append(order_date >= flt.date_from)
     if flt.date_to is not None:
         where.append(order_date <= flt.date_to)
+    if flt.asr and set(flt.asr) != {"goods", "services"}:
+        services = Order.id.in_(_services_orders())
+        where.append(services if SERVICES in flt.asr else ~services)
     if flt.unspsc:
         use_index = not unindexed_ranges
         where.append(or_(*(starts_with(OrderLine.unspsc, p, use_index) for p in flt.unspsc)))
     return where
+
+
+def _services_orders():
+    """The ids of the orders that count as services (R21, `store.spend.order_kind`, the same
+    per-order USD sums as the spend summary); every other order counts as goods."""
+    usd = type_coerce(OrderLine.amount_usd, BigInteger)
+    goods = func.sum(case((OrderLine.kind == "goods", usd), else_=0), type_=BigInteger)
+    total = func.sum(usd, type_=BigInteger)
+    return (
+        select(OrderLine.order_id)
+        .group_by(OrderLine.order_id)
+        .having(order_kind(goods, total) == SERVICES)
+        .correlate(None)
+    )
 
 
 #: Sorts that walk the index of a range filter anyway (then the range is always indexed).
@@ -358,6 +377,17 @@ def count_rows(engine: Engine, view: View, flt: OrderFilter) -> int:
     """How many rows of `view` pass the filter."""
     with engine.connect() as conn:
         return browse_query(view, flt).count(conn)
+
+
+def orders_usd(engine: Engine, flt: OrderFilter) -> tuple[int, Decimal]:
+    """How many orders pass the filter and the USD sum of their lines (the stored `amount_usd`
+    of each line, like the spend summary): the figures a spend drill-down is checked against."""
+    matching = select(Order.id).where(*where_clauses(flt)).correlate(None)
+    usd = func.sum(type_coerce(OrderLine.amount_usd, BigInteger), type_=BigInteger)
+    with engine.connect() as conn:
+        orders = conn.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
+        units = conn.execute(select(usd).where(OrderLine.order_id.in_(matching))).scalar_one()
+    return orders, from_units(units or 0)
 
 
 def load_vocabulary(engine: Engine) -> Vocabulary:

@@ -3,8 +3,9 @@
 `key:value` words are ANDed, each narrowing one field; a value may list alternatives with commas
 (`agency:UNDP,UNICEF`). A bare word is a PO number prefix; several bare words are alternatives
 (a PO starts with any of them). Keys: agency, cons (consolidator),
-lot, status, channel, cur (currency), country, from, to, year, and in the lines view unspsc
-(a code prefix). A mistake raises `FilterError` with a message meant for the user as is.
+lot, status, channel, cur (currency), country, from, to, year, asr (goods or services: the order's
+ASR classification, R21; `kind:` is the same word), and in the lines view unspsc (a code
+prefix). A mistake raises `FilterError` with a message meant for the user as is.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class OrderFilter:
     date_from: date | None = None
     date_to: date | None = None
     unspsc: tuple[str, ...] = ()
+    #: "goods" and/or "services": the order's classification by its lines (R21, ASR convention).
+    asr: tuple[str, ...] = ()
     #: The agency the user's scope limits the list to (ANDed with `agencies`); None for all.
     scope: str | None = None
     text: str = field(default="", compare=False)
@@ -72,7 +75,10 @@ _KEYS = {
     "to": "to",
     "year": "year",
     "unspsc": "unspsc",
+    "asr": "asr",
+    "kind": "asr",
 }
+_ASR = {"goods": "goods", "good": "goods", "services": "services", "service": "services"}
 _CHANNEL_ALIASES = {
     "direct": Channel.direct.value,
     "competition": Channel.mini_competition.value,
@@ -85,7 +91,7 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def filter_help(lines_view: bool = False) -> str:
-    keys = "agency: cons: lot: status: channel: cur: country: from: to: year:"
+    keys = "agency: cons: lot: status: channel: cur: country: from: to: year: asr:"
     return keys + (" unspsc:" if lines_view else "")
 
 
@@ -125,6 +131,7 @@ _EXAMPLES = {
     "to": "to:2024-12-31",
     "year": "year:2024",
     "unspsc": "unspsc:4321",
+    "asr": "asr:services",
 }
 
 
@@ -154,6 +161,11 @@ def _apply(
         return replace(flt, currencies=flt.currencies + _letters(name, values, 3, "ISO 4217"))
     if key == "country":
         return replace(flt, countries=flt.countries + _letters(name, values, 2, "ISO 3166"))
+    if key == "asr":
+        bad = [v for v in values if v.lower() not in _ASR]
+        if bad:
+            raise FilterError(f"{name}: {bad[0]!r} is neither goods nor services")
+        return replace(flt, asr=flt.asr + tuple(_ASR[v.lower()] for v in values))
     if key == "unspsc":
         bad = [v for v in values if not (v.isdigit() and len(v) <= 8)]
         if bad:

@@ -19,9 +19,17 @@ from sqlalchemy.engine import Connection
 from lta_tui.domain.money import from_units
 from lta_tui.domain.periods import PeriodSize, period_bounds
 from lta_tui.domain.rules import check_permission
-from lta_tui.domain.states import SPEND_STATUSES, Channel
+from lta_tui.domain.states import Channel
 from lta_tui.store.models import Agency, Consolidator, Lot, Order, OrderLine
-from lta_tui.store.spend import DIMENSIONS, GOODS, SERVICES, SpendFilter, SpendRow, spend_summary
+from lta_tui.store.spend import (
+    DIMENSIONS,
+    GOODS,
+    SERVICES,
+    SpendFilter,
+    SpendRow,
+    spend_conditions,
+    spend_summary,
+)
 
 __all__ = [
     "DIMENSIONS",
@@ -240,20 +248,7 @@ def order_lines_total(
         func.coalesce(func.sum(case((OrderLine.kind == "goods", usd), else_=0)), 0),
         func.coalesce(func.sum(usd), 0),
     ).join(Order, Order.id == OrderLine.order_id)
-    stmt = stmt.where(Order.status.in_([s.value for s in SPEND_STATUSES]))
-    if where.date_from:
-        stmt = stmt.where(Order.order_date >= where.date_from)
-    if where.date_to:
-        stmt = stmt.where(Order.order_date <= where.date_to)
-    for column, values in (
-        (Order.agency_id, where.agency_ids),
-        (Order.lot_id, where.lot_ids),
-        (Order.consolidator_id, where.consolidator_ids),
-        (Order.destination_country, where.countries),
-        (Order.channel, where.channels),
-    ):
-        if values:
-            stmt = stmt.where(column.in_(values))
+    stmt = stmt.where(*spend_conditions(where))
     if set(where.kinds) == {SERVICES}:
         stmt = stmt.where(Order.id.in_(_service_orders()))
     elif set(where.kinds) == {GOODS}:

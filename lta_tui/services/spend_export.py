@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lta_tui.exports.document import Amount, Cell, Document, Section, Table
-from lta_tui.exports.files import write_atomically
+from lta_tui.exports.files import export_format, write_atomically
 from lta_tui.services.spend import DIMENSION_TITLES, SpendReport, SpendTotals
 
 #: Formats `write_spend` writes.
@@ -197,29 +197,7 @@ def _write_text(text: str, out: Path | TextIO) -> Path | None:
 def format_of(path: Path | None, fmt: str | None) -> str:
     """The format asked for: `fmt`, else the suffix of `path` (.csv .xlsx .json .md), else csv.
     ValueError when neither names one of SPEND_FORMATS or they disagree."""
-    named = None
-    if path is not None:
-        suffix = path.suffix.lower().lstrip(".")
-        named = "md" if suffix == "markdown" else suffix
-        if named not in SPEND_FORMATS:
-            named = None
-    if fmt is not None:
-        fmt = fmt.strip().lower()
-        if fmt not in SPEND_FORMATS:
-            raise ValueError(f"--format: unknown format {fmt!r}: use {', '.join(SPEND_FORMATS)}")
-        if path is not None and named is not None and named != fmt:
-            raise ValueError(
-                f"{path.name} is a .{named} file name but --format is {fmt}: make them agree"
-            )
-        return fmt
-    if named is not None:
-        return named
-    if path is not None:
-        raise ValueError(
-            f"{path.name}: cannot tell the format from the name: add --format"
-            f" ({', '.join(SPEND_FORMATS)})"
-        )
-    return "csv"
+    return export_format(path, fmt, SPEND_FORMATS, default="csv")
 
 
 def columns_of(report: SpendReport) -> Sequence[str]:

@@ -121,7 +121,9 @@ def _contract_year_label(first: object) -> str:
     return f"{year}/{(year + 1) % 100:02d}"
 
 
-def _conditions(where: SpendFilter) -> list[ColumnElement]:
+def spend_conditions(where: SpendFilter) -> list[ColumnElement]:
+    """The WHERE terms on Order of `where`: status counts as spend, dates, ids, countries and
+    channels (not `kinds`, which needs the order's lines; callers add it)."""
     conditions = [Order.status.in_([s.value for s in SPEND_STATUSES])]
     if where.date_from:
         conditions.append(Order.order_date >= where.date_from)
@@ -161,7 +163,7 @@ def spend_summary(
     unknown_kinds = set(where.kinds) - {GOODS, SERVICES}
     if unknown_kinds:
         raise ValueError(f"unknown order kind {sorted(unknown_kinds)[0]!r}: use goods or services")
-    conditions = _conditions(where)
+    conditions = spend_conditions(where)
     usd = type_coerce(OrderLine.amount_usd, BigInteger)  # raw stored units: converted once, below
     goods = func.sum(case((OrderLine.kind == "goods", usd), else_=0), type_=BigInteger)
     per_order = select(

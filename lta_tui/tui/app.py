@@ -71,6 +71,18 @@ def _rates() -> Screen:
     return RatesScreen()
 
 
+def _spend() -> Screen:
+    from lta_tui.tui.screens.spend import SpendScreen
+
+    return SpendScreen()
+
+
+def _monitor() -> Screen:
+    from lta_tui.tui.screens.monitor import MonitorScreen
+
+    return MonitorScreen()
+
+
 class LtaApp(App[str]):
     TITLE = "lta-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -81,6 +93,8 @@ class LtaApp(App[str]):
         "sub_ltas": _sub_ltas,
         "consolidators": _consolidators,
         "rates": _rates,
+        "spend": _spend,
+        "monitor": _monitor,
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS = [

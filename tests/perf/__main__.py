@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -70,6 +71,7 @@ def main() -> None:
         ("table_big", "orders_table", big),
         ("table_small", "orders_table", small),
         ("spend", "spend", big),
+        ("lines_csv", "lines_csv", big),
     ]
     # cases that interleave their own runs with their baseline inside one process: run once
     once = [
@@ -79,6 +81,7 @@ def main() -> None:
     ]
     results: dict[str, list[dict]] = {name: [] for name, _, _ in plan + once}
     for round_no in range(args.rounds):
+        os.environ["LTA_PERF_ROUND"] = str(round_no)  # lines_csv alternates app/floor order
         for name, case, config in plan:
             results[name].append(run_case(case, config))
         print(f"round {round_no + 1}/{args.rounds} done", flush=True)
@@ -100,6 +103,7 @@ def report(results: dict[str, list[dict]], args) -> None:
     )
     big, small = results["table_big"], results["table_small"]
     spend = results["spend"]
+    lines_csv = results["lines_csv"]
     form, save, imp = results["order_form"][0], results["order_save"][0], results["import_rate"][0]
     raw_names = [k for k in spend[0] if k.startswith("raw_full_")]
     raw_full = {k: med(spend, k) for k in raw_names}
@@ -126,6 +130,12 @@ def report(results: dict[str, list[dict]], args) -> None:
          raw_full[floor_name] * ms, f"sqlite3 {floor_name.removeprefix('raw_full_')}", None),
         ("spend one agency × one year", med(spend, "app_one") * ms, "ms",
          med(spend, "raw_one") * ms, "sqlite3 same query", 50),
+        ("CSV export of every line, wall", med(lines_csv, "app_wall"), "s",
+         med(lines_csv, "floor_wall"), "sqlite3 + csv.writer, one query", None),
+        ("CSV export of every line, CPU", med(lines_csv, "app_cpu"), "s",
+         med(lines_csv, "floor_cpu"), "sqlite3 + csv.writer, one query", None),
+        ("CSV export memory (RSS growth)", med(lines_csv, "app_rss_mb"), "MB",
+         med(lines_csv, "floor_rss_mb"), "sqlite3 + csv.writer", 50),
         ("order form key to frame (median)", form["key_to_frame_median_ms"], "ms",
          form["frame_ms"], "one frame", round(form["frame_ms"] + 5)),
         ("order form key to frame (p90)", form["key_to_frame_p90_ms"], "ms",

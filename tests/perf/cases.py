@@ -132,10 +132,11 @@ def spend(config_path: str) -> None:
 
 def _more_cases() -> tuple:
     from tests.perf.import_rate import import_rate
+    from tests.perf.line_export import lines_csv
     from tests.perf.order_form import order_form
     from tests.perf.order_save import order_save
 
-    return order_form, order_save, import_rate
+    return order_form, order_save, import_rate, lines_csv
 
 
 CASES = {f.__name__: f for f in (cold_app, cold_bare, orders_table, spend, *_more_cases())}

@@ -79,6 +79,7 @@ class OrdersScreen(Screen):
         "s sorts on the next column, S reverses, a click on a title sorts on it. "
         "/ filters: a PO number prefix, and agency:UNDP cons:CONS-A lot:2 status:issued "
         "channel:direct cur:EUR country:KE from:2024-01-01 to:2024-12-31 year:2024, "
+        "asr:goods or asr:services (the order's ASR classification by its lines, R21), "
         "and in the lines view unspsc:4321; commas list alternatives (agency:UNDP,UNICEF). "
         "enter applies the filter, esc clears it. n opens a new order."
     )
@@ -105,10 +106,12 @@ class OrdersScreen(Screen):
             super().__init__()
             self.vocabulary = vocabulary
 
-    def __init__(self) -> None:
+    def __init__(self, filter_text: str = "") -> None:
+        """`filter_text`: a filter to start with, as typed in the `/` box (a spend drill-down);
+        a mistake in it raises `FilterError`."""
         super().__init__()
         self._lines_view = False
-        self._filter = OrderFilter()
+        self._filter = parse_filter(filter_text) if filter_text else OrderFilter()
         self._vocabulary: Vocabulary | None = None
         self._browse = None  # lta_tui.services.order_browse, imported by a worker
         self._sorts: dict[bool, tuple[str, bool]] = {}
@@ -196,6 +199,10 @@ class OrdersScreen(Screen):
         self.table.load(
             TableSource(spec.columns, fetch, count, sort_key, descending, empty, caption)
         )
+        self.filter_shown(flt)
+
+    def filter_shown(self, flt: OrderFilter) -> None:
+        """Called once the list shows `flt` (with the scope): for screens built on this one."""
 
     def reload(self) -> None:
         """Read the list again (the agency scope may have changed)."""
@@ -263,7 +270,12 @@ class OrdersScreen(Screen):
         box = self.query_one("#orders-filter-box")
         if self._filter_input() is None:
             await box.mount(
-                OrderFilterInput(placeholder=self._placeholder(), id="orders-filter", compact=True),
+                OrderFilterInput(
+                    self._filter.text,
+                    placeholder=self._placeholder(),
+                    id="orders-filter",
+                    compact=True,
+                ),
                 Static("", id="orders-filter-error", markup=False),
             )
         box.remove_class("-hidden")

@@ -26,6 +26,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("sub_ltas", "4", "Sub-LTAs", "Sub-LTAs", "Sub-LTAs"),
     Section("consolidators", "5", "Consolidators", "Consolidators", "Consol."),
     Section("rates", "6", "Exchange rates", "FX rates", "FX"),
+    Section("spend", "7", "Spend", "Spend", "Spend"),
+    Section("monitor", "8", "Monitor", "Monitor", "Monitor"),
 )
 
 

@@ -145,15 +145,18 @@ class ColumnChart(Widget):
         largest = max(value for _, value in columns)
         text.append(f"{self.title}{unit}  max {compact(largest)}"[:width], title_style)
         rows = max(self.size.height - 2, 1)
+        # a few periods get wide columns (at most 6 cells, a blank between from 3 on)
+        step = max(1, min(6, width // len(columns)))
+        bar = step - 1 if step >= 3 else step
         for level in range(rows, 0, -1):
             text.append("\n")
             line = []
             for _, value in columns:
                 eighths = 0 if largest <= 0 else round(max(value, 0) / largest * rows * 8)
                 filled = eighths - (level - 1) * 8
-                line.append(_LEVELS[max(0, min(filled, 8))])
-            text.append("".join(line), bar_style)
+                line.append(_LEVELS[max(0, min(filled, 8))] * bar + " " * (step - bar))
+            text.append("".join(line).rstrip(" ").ljust(1), bar_style)
         first, last = columns[0][0], columns[-1][0]
-        gap = max(len(columns) - len(first) - len(last), 1)
+        gap = max(len(columns) * step - len(first) - len(last), 1)
         text.append("\n" + (first + " " * gap + last if len(columns) > 1 else first)[:width])
         return text

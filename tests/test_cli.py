@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import sqlite3
 import sys
@@ -18,19 +17,6 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-
-def _demo_ready() -> bool:
-    try:
-        demo = importlib.import_module("lta_tui.services.demo")
-    except ImportError:
-        return False
-    return hasattr(demo, "generate_demo") and hasattr(demo, "DemoError")
-
-
-needs_demo = pytest.mark.skipif(
-    not _demo_ready(), reason="lta_tui.services.demo (generate_demo) is not written yet"
-)
 
 
 def one_error_line(result) -> str:
@@ -166,7 +152,6 @@ def test_a_bad_date_flag_is_one_clear_line(tmp_path: Path, run_cli):
     assert "--until" in line and "someday" in line
 
 
-@needs_demo
 def test_demo_fills_the_database_once(tmp_path: Path, run_cli):
     config = write_config(tmp_path)
     db = tmp_path / "lta.db"

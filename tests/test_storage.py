@@ -5,7 +5,6 @@ LTA_TUI_TEST_PG_URL is set, on a PostgreSQL schema of their own."""
 from __future__ import annotations
 
 import csv
-import importlib
 import shutil
 import sys
 import threading
@@ -357,14 +356,6 @@ def test_seeding_loads_the_reference_data(db_url: str, tmp_path: Path):
     engine.dispose()
 
 
-def _demo_ready() -> bool:
-    try:
-        return hasattr(importlib.import_module("lta_tui.services.demo"), "generate_demo")
-    except ImportError:
-        return False
-
-
-@pytest.mark.skipif(not _demo_ready(), reason="lta_tui.services.demo is not written yet")
 def test_the_same_demo_gives_the_same_rows_on_every_database(new_db_url, tmp_path: Path):
     """A realistic data set (money, rates, timestamps, booleans) comes back identical from a
     SQLite file and from this parameter's database; new rows still get fresh ids after it."""

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal
 
-from sqlalchemy import BigInteger, Engine, case, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, Engine, func, or_, select, type_coerce
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -33,7 +33,7 @@ from lta_tui.store.paging import (
     starts_with,
     unindexed,
 )
-from lta_tui.store.spend import SERVICES, order_kind
+from lta_tui.store.spend import SERVICES, is_services_order
 
 __all__ = [
     "LINES",
@@ -265,26 +265,12 @@ def where_clauses(flt: OrderFilter, *, unindexed_ranges: bool = False) -> list[C
     if flt.date_to is not None:
         where.append(order_date <= flt.date_to)
     if flt.asr and set(flt.asr) != {"goods", "services"}:
-        services = Order.id.in_(_services_orders())
+        services = is_services_order()
         where.append(services if SERVICES in flt.asr else ~services)
     if flt.unspsc:
         use_index = not unindexed_ranges
         where.append(or_(*(starts_with(OrderLine.unspsc, p, use_index) for p in flt.unspsc)))
     return where
-
-
-def _services_orders():
-    """The ids of the orders that count as services (R21, `store.spend.order_kind`, the same
-    per-order USD sums as the spend summary); every other order counts as goods."""
-    usd = type_coerce(OrderLine.amount_usd, BigInteger)
-    goods = func.sum(case((OrderLine.kind == "goods", usd), else_=0), type_=BigInteger)
-    total = func.sum(usd, type_=BigInteger)
-    return (
-        select(OrderLine.order_id)
-        .group_by(OrderLine.order_id)
-        .having(order_kind(goods, total) == SERVICES)
-        .correlate(None)
-    )
 
 
 #: Sorts that walk the index of a range filter anyway (then the range is always indexed).

@@ -27,6 +27,7 @@ from lta_tui.store.spend import (
     SERVICES,
     SpendFilter,
     SpendRow,
+    is_services_order,
     spend_conditions,
     spend_summary,
 )
@@ -250,20 +251,12 @@ def order_lines_total(
     ).join(Order, Order.id == OrderLine.order_id)
     stmt = stmt.where(*spend_conditions(where))
     if set(where.kinds) == {SERVICES}:
-        stmt = stmt.where(Order.id.in_(_service_orders()))
+        stmt = stmt.where(is_services_order())
     elif set(where.kinds) == {GOODS}:
-        stmt = stmt.where(Order.id.not_in(_service_orders()))
+        stmt = stmt.where(~is_services_order())
     orders, lines, goods_units, total_units = conn.execute(stmt).one()
     goods, total = from_units(int(goods_units)), from_units(int(total_units))
     return SpendTotals(int(orders), int(lines), goods, total - goods, total)
-
-
-def _service_orders():
-    """The orders whose service lines exceed their goods lines (R21), from the lines alone."""
-    usd = type_coerce(OrderLine.amount_usd, BigInteger)
-    services = func.sum(case((OrderLine.kind == "goods", 0), else_=usd))
-    goods = func.sum(case((OrderLine.kind == "goods", usd), else_=0))
-    return select(OrderLine.order_id).group_by(OrderLine.order_id).having(services > goods)
 
 
 def drill_filter(

@@ -87,6 +87,24 @@ def order_kind(goods: ColumnElement, total: ColumnElement) -> ColumnElement:
     return case((total - goods > goods, SERVICES), else_=GOODS)
 
 
+def is_services_order() -> ColumnElement[bool]:
+    """R21 in SQL for the Order row of the enclosing query: true when its service lines exceed
+    its goods lines in USD (`order_kind`), false for goods (an order without lines included).
+    Correlated, so a page of orders reads only its own lines."""
+    lines = OrderLine.__table__.alias("r21_lines")  # type: ignore[attr-defined]
+    usd = type_coerce(lines.c.amount_usd, BigInteger)
+    goods = func.sum(case((lines.c.kind == "goods", usd), else_=0), type_=BigInteger)
+    total = func.sum(usd, type_=BigInteger)
+    return (
+        select(func.count())  # an aggregate: HAVING without GROUP BY (one group, PostgreSQL too)
+        .select_from(lines)
+        .where(lines.c.order_id == Order.id)
+        .having(total - goods > goods)
+        .correlate(Order)
+        .exists()
+    )
+
+
 def _dimension(name: str, dialect: str, contract_start: date | None, goods, total) -> ColumnElement:
     if name in _CODED:
         return _CODED[name][0]

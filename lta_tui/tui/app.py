@@ -162,6 +162,27 @@ class LtaApp(App[str]):
     def agency_scope(self) -> str | None:
         return None if self._all_agencies else self.config.user.agency
 
+    @property
+    def reads_every_agency(self) -> bool:
+        """R26: only the Working Group reads every agency's records."""
+        return self.config.user.role == Role.working_group
+
+    @property
+    def records_scope(self) -> str | None:
+        """The agency whose spend, feedback and consolidator reports the screens show (None:
+        every agency's). R26: only the Working Group reads every agency's; a focal point or a
+        viewer sees the own agency's, whatever `a` chose on the other screens."""
+        return self.agency_scope if self.reads_every_agency else self.config.user.agency
+
+    def records_refusal(self) -> str:
+        """Why `a` does not show every agency's spend, feedback and reports to this user (R26)."""
+        user = self.config.user
+        who = "a viewer" if user.role == Role.viewer else "a focal point"
+        return (
+            f"R26: {who} sees only {user.agency}'s spend, feedback and consolidator reports;"
+            " the Working Group sees every agency's"
+        )
+
     def set_agency_scope(self, *, all_agencies: bool) -> None:
         if all_agencies == self._all_agencies:
             return

@@ -33,7 +33,7 @@ def lines_total(app, screen: SpendScreen):
         return order_lines_total(
             conn,
             screen.spend_query(),
-            scope=app.agency_scope,
+            scope=app.records_scope,
             contract_start=app.config.lta.valid_from,
         )
 
@@ -243,3 +243,40 @@ def test_orders_filter_asr_word_and_drill_text():
     )
     flt = parse_filter(text)
     assert flt.lots == (2,) and flt.asr == ("services",) and len(flt.statuses) == 4
+
+
+async def test_r26_a_focal_point_sees_only_the_own_agencys_spend_whatever_a_chose(demo_db):
+    """R26: `a` on Orders shows every agency's orders to a focal point, but Spend stays on the
+    own agency and `a` there says why; the Working Group's `a` shows every agency's spend."""
+    from lta_tui.config import Role
+    from lta_tui.tui.app import LtaApp
+    from tests.conftest import DEMO_UNTIL
+
+    config, _ = demo_db
+    app = LtaApp(config, today=lambda: DEMO_UNTIL)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("3", "a")  # every agency's orders
+        await wait_until(pilot, lambda: app.agency_scope is None, "all agencies on Orders")
+        await pilot.press("7")
+        await wait_until(pilot, lambda: isinstance(app.screen, SpendScreen), "the spend screen")
+        screen = app.screen
+        await shown(pilot, app, screen)
+        assert [r.keys for r in screen.report.rows] == [("UNDP",)]
+        await pilot.press("a")
+        await settle(pilot, app)
+        assert [r.keys for r in screen.report.rows] == [("UNDP",)]
+        assert any("R26" in str(n.message) for n in app._notifications)
+
+    group = config.model_copy(update={"user": config.user.model_copy(
+        update={"role": Role.working_group})})  # fmt: skip
+    app = LtaApp(group, today=lambda: DEMO_UNTIL)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("7")
+        await wait_until(pilot, lambda: isinstance(app.screen, SpendScreen), "the spend screen")
+        screen = app.screen
+        await shown(pilot, app, screen)
+        agencies = {r.keys[0] for r in screen.report.rows}
+        assert "UNDP" in agencies and len(agencies) > 1
+        check_total(app, screen)

@@ -28,6 +28,9 @@ class SectionScreen(Screen):
     HELP: ClassVar[str] = ""
     #: Whether the screen follows the app's agency scope (own agency / all agencies).
     SCOPED: ClassVar[bool] = False
+    #: Whether it shows an agency's spend, feedback or reports, which R26 keeps to the own
+    #: agency for a focal point or viewer (`app.records_scope`) whatever `a` chose elsewhere.
+    OWN_RECORDS: ClassVar[bool] = False
 
     BINDINGS = [
         Binding("a", "all_agencies", "All agencies", tooltip="Show every agency's records"),
@@ -53,14 +56,23 @@ class SectionScreen(Screen):
     def on_mount(self) -> None:
         self.app.when_database_ready(self, self.reload)
 
+    @property
+    def scope(self) -> str | None:
+        """The agency whose records the screen shows, None for every agency's."""
+        return self.app.records_scope if self.OWN_RECORDS else self.app.agency_scope
+
+    def _others_refused(self) -> bool:
+        """R26 keeps this screen to the own agency for this user."""
+        return self.OWN_RECORDS and not self.app.reads_every_agency
+
     def on_screen_resume(self) -> None:
-        scope = self.app.agency_scope
+        scope = self.scope
         if self.SCOPED and self.loaded_scope is not _NOT_LOADED and self.loaded_scope != scope:
             self.reload()
 
     def reload(self) -> None:
         """(Re)load the screen's data in a worker; remember the scope it was loaded for."""
-        self.loaded_scope = self.app.agency_scope
+        self.loaded_scope = self.scope
 
     def load_failed(self) -> None:
         """A worker of this screen failed: leave any loading state."""
@@ -70,12 +82,17 @@ class SectionScreen(Screen):
             self.reload()
 
     def action_all_agencies(self) -> None:
+        if self._others_refused():
+            self.notify(self.app.records_refusal(), severity="warning", markup=False)
+            return
         self.app.set_agency_scope(all_agencies=True)
 
     def action_own_agency(self) -> None:
         self.app.set_agency_scope(all_agencies=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.SCOPED and self._others_refused():  # `a` says why (R26)
+            return action != "own_agency"
         if action == "all_agencies":
             return self.SCOPED and self.app.agency_scope is not None
         if action == "own_agency":

@@ -71,6 +71,7 @@ class FeedbackScreen(SectionScreen):
 
     SECTION = "spend"
     SCOPED = True
+    OWN_RECORDS = True
     CSS_PATH = "feedback.tcss"
     HELP: ClassVar[str] = (
         "UNGM feedback: per agency and contractual period, the spend computed from the orders "
@@ -113,7 +114,7 @@ class FeedbackScreen(SectionScreen):
     def reload(self) -> None:
         super().reload()
         self.query_one("#feedback-table").loading = True
-        self._load(self.app, self.app.agency_scope)
+        self._load(self.app, self.scope)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="feedback-load")
     def _load(self, app: Any, scope: str | None) -> None:
@@ -130,7 +131,7 @@ class FeedbackScreen(SectionScreen):
     @on(_Loaded)
     def _loaded(self, message: _Loaded) -> None:
         self.info, self.rows = message.info, message.rows
-        info, scope = message.info, self.app.agency_scope
+        info, scope = message.info, self.scope
         self.query_one("#feedback-top", Static).update(
             f"LTA {info.reference} valid {info.valid_from} – {info.valid_to} · "
             f"{scope or 'all agencies'} · {len(self.rows)} entries"
@@ -241,7 +242,7 @@ class FeedbackScreen(SectionScreen):
     def action_export(self) -> None:
         if self.info is None:
             return
-        app, scope, reference = self.app, self.app.agency_scope, self.info.reference
+        app, scope, reference = self.app, self.scope, self.info.reference
 
         def write(request: ExportRequest) -> Path:
             from lta_tui.services.feedback import feedback_entries, write_feedback

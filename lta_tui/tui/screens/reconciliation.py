@@ -84,6 +84,7 @@ class ReconciliationScreen(SectionScreen):
     CSS_PATH = _CSS
     SECTION = "spend"
     SCOPED = True
+    OWN_RECORDS = True
     HELP = (
         "Agency orders (issued to closed, USD at each order's stored rate) against what the "
         "consolidators reported (lta-tui import consolidator-report), by agency × consolidator "
@@ -127,7 +128,7 @@ class ReconciliationScreen(SectionScreen):
     def reload(self) -> None:
         super().reload()
         self.query_one("#recon").loading = True
-        self._load(self.app.agency_scope)
+        self._load(self.scope)
 
     @work(thread=True, exclusive=True, group="reconciliation", exit_on_error=False)
     def _load(self, scope: str | None) -> None:
@@ -149,7 +150,7 @@ class ReconciliationScreen(SectionScreen):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        if message.scope != self.app.agency_scope:
+        if message.scope != self.scope:
             return  # the scope changed while loading; the newer load follows
         self.recon = message.recon
         self.query_one("#recon").loading = False
@@ -160,7 +161,7 @@ class ReconciliationScreen(SectionScreen):
             self._fill()
 
     def _head(self) -> None:
-        scope = self.app.agency_scope or "all agencies"
+        scope = self.scope or "all agencies"
         tolerance = self.app.config.rules.reconciliation_tolerance_pct
         text = f"Reconciliation · {scope} · tolerance {tolerance} %"
         if self.recon is not None:

@@ -122,6 +122,7 @@ class SpendScreen(SectionScreen):
     CSS_PATH = _HERE / "spend.tcss"
     SECTION = "spend"
     SCOPED = True
+    OWN_RECORDS = True
     AUTO_FOCUS = "#spend-table"
     HELP = (
         "USD spend of the orders that count (issued, partially delivered, delivered, closed) "
@@ -291,7 +292,7 @@ class SpendScreen(SectionScreen):
         self.table.add_class("-stale")
         self._show_head()
         assert self.period is not None
-        self._load(self._generation, self.spend_query(), self.period, self.app.agency_scope)
+        self._load(self._generation, self.spend_query(), self.period, self.scope)
 
     @work(thread=True, exclusive=True, group="spend", exit_on_error=False)
     def _load(
@@ -418,7 +419,7 @@ class SpendScreen(SectionScreen):
         return dict(zip(titles, (str(c) for c in table.get_row(key)), strict=True))
 
     def _fill_charts(self, charts: Charts) -> None:
-        scope = self.app.agency_scope or "all agencies"
+        scope = self.scope or "all agencies"
         label = period_title(self.period) if self.period else ""
         self.query_one("#chart-month", ColumnChart).set_data(
             charts.month, title=f"Spend by month · {label} · {scope}"
@@ -440,7 +441,7 @@ class SpendScreen(SectionScreen):
         parts.append("by " + ", ".join(_SHORT.get(d, d) for d in self.group_by))
         if self.words.text:
             parts.append(self.words.text)
-        parts.append(self.app.agency_scope or "all agencies")
+        parts.append(self.scope or "all agencies")
         self.query_one("#spend-head", Static).update(" · ".join(parts))
         report = self.report
         if report is None or not self.ready:
@@ -707,6 +708,20 @@ class SpendOrdersScreen(OrdersScreen):
         """`label: orders · USD` of the spend row, then how the list compares (`check`)."""
         row = f"{self.label}: {self.orders:,} orders · {usd(self.spend)} USD"
         self.query_one("#drill-head", Static).update(f"{row}{check}")
+
+    def _scope(self) -> str | None:
+        return self.app.records_scope  # the spend's scope (R26), as on the summary
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("all_agencies", "own_agency") and not self.app.reads_every_agency:
+            return action == "all_agencies"  # `a` says why (R26)
+        return super().check_action(action, parameters)
+
+    def action_all_agencies(self) -> None:
+        if not self.app.reads_every_agency:
+            self.notify(self.app.records_refusal(), severity="warning", markup=False)
+            return
+        super().action_all_agencies()
 
     def action_back(self) -> None:
         self.dismiss()

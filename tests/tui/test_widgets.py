@@ -45,3 +45,31 @@ def test_time_left():
     assert time_left(timedelta(hours=3, minutes=5)) == "3h 05m"
     assert time_left(-timedelta(days=2)) == "past 2d"
     assert time_left(None) == "no deadline"
+
+
+async def test_fill_table_sizes_each_column_to_its_widest_cell_from_the_first_frame():
+    """Textual measures auto-width columns on idle, after a first frame may have been cached
+    with the labels' widths (`896,343.1`); fill_table sizes them when it adds them."""
+    from rich.text import Text
+    from textual.app import App
+    from textual.widgets import DataTable
+
+    from lta_tui.tui.widgets.tables import fill_table
+
+    class One(App):
+        def compose(self):
+            yield DataTable()
+
+    app = One()
+    async with app.run_test(size=(80, 10)) as pilot:
+        table = app.query_one(DataTable)
+        columns = [("Lot", "lot"), (Text("Spend USD", justify="right"), "usd")]
+        rows = [("0", ["1", Text("1,187,041.29")]), ("total", ["TOTAL", Text("23,371,074.00")])]
+        fill_table(table, columns, rows)
+        assert [c.width for c in table.ordered_columns] == [5, 13]
+        assert not any(c.auto_width for c in table.ordered_columns)
+        await pilot.pause()
+        assert "23,371,074.00" in "".join(s.text for s in table.render_line(2))
+        fill_table(table, columns, rows[:1])  # filled again: the widths follow the new cells
+        assert [c.width for c in table.ordered_columns] == [3, 12]
+        assert table.row_count == 1

@@ -33,6 +33,7 @@ from lta_tui.tui.screens.order_actions import ActionForm, field_line
 from lta_tui.tui.screens.record_form import RecordForm
 from lta_tui.tui.widgets.choice_input import Choice, ChoiceInput
 from lta_tui.tui.widgets.form_field import FormField
+from lta_tui.tui.widgets.tables import Column, fill_table
 
 if TYPE_CHECKING:
     from lta_tui.services.feedback import FeedbackRow, LtaInfo, SavedFeedback
@@ -45,14 +46,14 @@ FORMATS = (
     Choice("json", "JSON"),
 )
 #: Table columns: (title, width, right-aligned).
-_COLUMNS = (
-    ("Agency", 8, False),
-    ("Period", 9, False),
-    ("Computed USD", 14, True),
-    ("Reported USD", 14, True),
-    ("Note", 9, False),
-    ("Reported", 10, False),
-)
+_COLUMNS: list[Column] = [
+    ("Agency", None),
+    ("Period", None),
+    (Text("Computed USD", justify="right"), None),
+    (Text("Reported USD", justify="right"), None),
+    ("Note", None),
+    ("Reported", None),
+]
 
 
 def _usd(amount: Decimal) -> str:
@@ -104,8 +105,7 @@ class FeedbackScreen(SectionScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="feedback-top", markup=False)
         table: DataTable = DataTable(id="feedback-table", cursor_type="row", zebra_stripes=True)
-        for title, width, right in _COLUMNS:
-            table.add_column(Text(title, justify="right" if right else "left"), width=width)
+        fill_table(table, _COLUMNS, [])
         yield table
         yield Static("", id="feedback-detail", markup=False)
 
@@ -138,17 +138,21 @@ class FeedbackScreen(SectionScreen):
         )
         table = self.query_one("#feedback-table", DataTable)
         keep = self._select if self._select is not None else self._current_id()
-        table.clear()
-        for row in self.rows:
-            table.add_row(
-                Text(row.agency),
-                Text(row.label),
-                Text(_usd(row.computed_now), justify="right"),
-                Text(_usd(row.spend_usd), justify="right"),
-                Text(_note(row), style="bold" if row.overridden or row.orders_changed else ""),
-                Text(f"{row.reported_at:%Y-%m-%d}"),
-                key=str(row.id),
+        rows = [
+            (
+                str(row.id),
+                [
+                    Text(row.agency),
+                    Text(row.label),
+                    Text(_usd(row.computed_now), justify="right"),
+                    Text(_usd(row.spend_usd), justify="right"),
+                    Text(_note(row), style="bold" if row.overridden or row.orders_changed else ""),
+                    Text(f"{row.reported_at:%Y-%m-%d}"),
+                ],
             )
+            for row in self.rows
+        ]
+        fill_table(table, _COLUMNS, rows)
         table.loading = False
         self._select = None
         if keep is not None:

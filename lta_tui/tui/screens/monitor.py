@@ -24,6 +24,7 @@ from textual.widgets import ContentSwitcher, DataTable, Static
 
 from lta_tui.tui.screens.base import SectionScreen
 from lta_tui.tui.widgets.charts import BarChart, ColumnChart
+from lta_tui.tui.widgets.tables import Column, fill_table
 
 if TYPE_CHECKING:
     from datetime import date
@@ -32,6 +33,13 @@ if TYPE_CHECKING:
     from lta_tui.services.prices import PriceHistory, PricePoint, PriceRanking
 
 HEALTH, PRICES = "health", "prices"
+_HEALTH_COLUMNS: list[Column] = [
+    (title, None)
+    for title in ("Holder", "Invited", "Offers", "Valid", "Wins", "Win %", "Spend USD", "Spend %")
+]
+_POINT_COLUMNS: list[Column] = [
+    (title, None) for title in ("R23", "Date", "Agency", "Holder", "USD", "Unit price", "Qty", "PO")
+]
 #: The lots `l` goes through before the LTA's own are read.
 _LOTS = (1, 2, 3, 4, 5)
 _SIZE_TITLES = {
@@ -186,7 +194,7 @@ class MonitorScreen(SectionScreen):
                 yield DataTable(id="prices-ranked", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="prices-title", markup=False)
                 yield ColumnChart("Mean unit price per month", unit="USD", mean=True,
-                                  id="prices-chart")  # fmt: skip
+                                  from_zero=False, id="prices-chart")  # fmt: skip
                 yield DataTable(id="prices-points", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="prices-note", markup=False)
 
@@ -199,12 +207,6 @@ class MonitorScreen(SectionScreen):
             "year",
             contract_start=self.contract_start,
             window_months=rules.concentration_months,
-        )
-        self.query_one("#health-table", DataTable).add_columns(
-            "Holder", "Invited", "Offers", "Valid", "Wins", "Win %", "Spend USD", "Spend %"
-        )
-        self.query_one("#prices-points", DataTable).add_columns(
-            "R23", "Date", "Agency", "Holder", "USD", "Unit price", "Qty", "PO"
         )
         self._fit(self.app.size.height)
         self._show_head()
@@ -405,36 +407,41 @@ class MonitorScreen(SectionScreen):
             )
         warnings.set_class(bool(report.concentration), "-warning")
         self.query_one("#health-summary", Static).update(health_summary(report))
-        table = self.query_one("#health-table", DataTable)
-        table.clear()
-        for h in report.holders:
-            table.add_row(
-                Text(h.code + ("" if h.holder else "*")),
-                *(
-                    Text(f"{n:,}", justify="right")
-                    for n in (h.invited, h.responded, h.valid, h.wins)
-                ),
-                Text(pct(h.win_share), justify="right"),
-                Text(usd(h.spend_usd), justify="right"),
-                Text(pct(h.spend_share), justify="right"),
-                key=h.code,
+        rows: list[tuple[str, list[Text]]] = [
+            (
+                h.code,
+                [
+                    Text(h.code + ("" if h.holder else "*")),
+                    *(
+                        Text(f"{n:,}", justify="right")
+                        for n in (h.invited, h.responded, h.valid, h.wins)
+                    ),
+                    Text(pct(h.win_share), justify="right"),
+                    Text(usd(h.spend_usd), justify="right"),
+                    Text(pct(h.spend_share), justify="right"),
+                ],
             )
-        table.add_row(
-            Text("TOTAL", style="bold"),
-            *(
-                Text(f"{n:,}", justify="right", style="bold")
-                for n in (
-                    sum(h.invited for h in report.holders),
-                    report.offers,
-                    report.valid_offers,
-                    report.awards,
-                )
-            ),
-            Text("100.0 %" if report.awards else "—", justify="right", style="bold"),
-            Text(usd(report.spend_usd), justify="right", style="bold"),
-            Text("100.0 %" if report.spend_usd else "—", justify="right", style="bold"),
-            key="TOTAL",
+            for h in report.holders
+        ]
+        totals = (
+            sum(h.invited for h in report.holders),
+            report.offers,
+            report.valid_offers,
+            report.awards,
         )
+        rows.append(
+            (
+                "TOTAL",
+                [
+                    Text("TOTAL", style="bold"),
+                    *(Text(f"{n:,}", justify="right", style="bold") for n in totals),
+                    Text("100.0 %" if report.awards else "—", justify="right", style="bold"),
+                    Text(usd(report.spend_usd), justify="right", style="bold"),
+                    Text("100.0 %" if report.spend_usd else "—", justify="right", style="bold"),
+                ],
+            )
+        )
+        fill_table(self.query_one("#health-table", DataTable), _HEALTH_COLUMNS, rows)
         lot = "all lots" if report.lot is None else f"lot {report.lot}"
         self.query_one("#health-chart", BarChart).set_data(
             [(h.code, h.spend_usd) for h in report.holders if h.spend_usd],
@@ -448,21 +455,25 @@ class MonitorScreen(SectionScreen):
             return
         ranking = self.ranking = message.ranking
         table = self.query_one("#prices-ranked", DataTable)
-        table.clear(columns=True)
         noun = "Item" if ranking.kind == "item" else "UNSPSC"
         width = max(self.size.width - 66, 12)
-        table.add_columns(noun, "Description", "Lines", "R23", "Median USD", "Min", "Max")
-        for row in ranking.rows:
-            table.add_row(
-                Text(row.key),
-                Text(row.description[:width], overflow="ellipsis", no_wrap=True),
-                Text(f"{row.lines:,}", justify="right"),
-                Text(f"{row.flagged:,}", justify="right", style="bold" if row.flagged else ""),
-                Text(usd(row.median_usd), justify="right"),
-                Text(usd(row.min_usd), justify="right"),
-                Text(usd(row.max_usd), justify="right"),
-                key=row.key,
+        titles = (noun, "Description", "Lines", "R23", "Median USD", "Min", "Max")
+        rows = [
+            (
+                row.key,
+                [
+                    Text(row.key),
+                    Text(row.description[:width], overflow="ellipsis", no_wrap=True),
+                    Text(f"{row.lines:,}", justify="right"),
+                    Text(f"{row.flagged:,}", justify="right", style="bold" if row.flagged else ""),
+                    Text(usd(row.median_usd), justify="right"),
+                    Text(usd(row.min_usd), justify="right"),
+                    Text(usd(row.max_usd), justify="right"),
+                ],
             )
+            for row in ranking.rows
+        ]
+        fill_table(table, [(title, None) for title in titles], rows)
         table.loading = False
         if self.view == PRICES:
             self.call_after_refresh(self._focus_view)
@@ -494,7 +505,7 @@ class MonitorScreen(SectionScreen):
         title = self.query_one("#prices-title", Static)
         chart = self.query_one("#prices-chart", ColumnChart)
         table = self.query_one("#prices-points", DataTable)
-        table.clear()
+        fill_table(table, _POINT_COLUMNS, [])
         table.loading = False
         self.query_one("#prices-note", Static).update("")
         if history is None:
@@ -514,8 +525,8 @@ class MonitorScreen(SectionScreen):
             )
         )
         chart.set_data(history.monthly, title=f"{history.key}: mean unit price per month")
-        for point in history.points:
-            table.add_row(*self._point_cells(point, history.median_usd))
+        cells = (self._point_cells(point, history.median_usd) for point in history.points)
+        fill_table(table, _POINT_COLUMNS, ((None, row) for row in cells))
 
     @staticmethod
     def _point_cells(point: PricePoint, median: Decimal | None) -> list[Text]:

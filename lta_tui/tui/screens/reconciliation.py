@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 
 from lta_tui.tui.screens.base import SectionScreen
 from lta_tui.tui.widgets import formats
+from lta_tui.tui.widgets.tables import Column, fill_table
 
 if TYPE_CHECKING:
     from lta_tui.services.reconciliation import PoComparison, Reconciliation, ReconciliationRow
@@ -182,19 +183,21 @@ class ReconciliationScreen(SectionScreen):
         wide = self.size.width >= WIDE
         self._wide = wide
         self.shown = [r for r in recon.rows if r.problem or not self.problems_only]
-        table.clear(columns=True)
-        table.add_column("Agency", key="agency")
-        table.add_column("Cons.", key="cons")
-        table.add_column("Lot", key="lot")
-        table.add_column("Period", key="period")
-        table.add_column("Status", key="status")
+        columns: list[Column] = [
+            ("Agency", "agency"),
+            ("Cons.", "cons"),
+            ("Lot", "lot"),
+            ("Period", "period"),
+            ("Status", "status"),
+        ]
         if wide:
-            table.add_column("POs", key="pos")
-        table.add_column(Text("Agency USD", justify="right"), key="agency_usd")
+            columns.append(("POs", "pos"))
+        columns.append((Text("Agency USD", justify="right"), "agency_usd"))
         if wide:
-            table.add_column(Text("Reported USD", justify="right"), key="reported_usd")
-        table.add_column(Text("Diff USD", justify="right"), key="diff")
-        table.add_column(Text("%", justify="right"), key="pct")
+            columns.append((Text("Reported USD", justify="right"), "reported_usd"))
+        columns.append((Text("Diff USD", justify="right"), "diff"))
+        columns.append((Text("%", justify="right"), "pct"))
+        rows = []
         for i, row in enumerate(self.shown):
             cells: list[Text | str] = [
                 Text(row.agency),
@@ -209,7 +212,8 @@ class ReconciliationScreen(SectionScreen):
             if wide:
                 cells.append(_amount(row.reported_usd))
             cells += [_amount(row.difference_usd), _pct(row.difference_pct)]
-            table.add_row(*cells, key=str(i))
+            rows.append((str(i), cells))
+        fill_table(table, columns, rows)
         if key is not None:
             for i, row in enumerate(self.shown):
                 if self._row_key(row) == key:
@@ -321,14 +325,11 @@ class PoListScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#po-table", DataTable)
-        table.add_column("PO", key="po")
-        table.add_column("Status", key="status")
-        table.add_column("Order", key="order")
-        for title, key in (("Agency USD", "a"), ("Reported USD", "r"), ("Diff USD", "d")):
-            table.add_column(Text(title, justify="right"), key=key)
-        table.add_column("Note", key="note")
-        for i, po in enumerate(self.row.pos):
-            table.add_row(*_po_cells(po), key=str(i))
+        figures = (("Agency USD", "a"), ("Reported USD", "r"), ("Diff USD", "d"))
+        columns: list[Column] = [("PO", "po"), ("Status", "status"), ("Order", "order")]
+        columns += [(Text(title, justify="right"), key) for title, key in figures]
+        columns.append(("Note", "note"))
+        fill_table(table, columns, ((str(i), _po_cells(po)) for i, po in enumerate(self.row.pos)))
         table.focus()
 
     def action_close(self) -> None:

@@ -35,6 +35,7 @@ from lta_tui.tui.screens.spend_dialogs import (
 )
 from lta_tui.tui.widgets.charts import BarChart, ColumnChart
 from lta_tui.tui.widgets.section_bar import SectionBar
+from lta_tui.tui.widgets.tables import Column, fill_table
 
 if TYPE_CHECKING:
     from datetime import date
@@ -390,26 +391,24 @@ class SpendScreen(SectionScreen):
 
         table = self.table
         at = table.cursor_row
-        table.clear(columns=True)
         self.split = self._split(report)
         shown = [t for t in _FIGURES if self.split or t not in _SPLIT]
-        for name in report.query.group_by:
-            table.add_column(DIMENSION_TITLES[name], key=name)
-        for title in shown:
-            table.add_column(Text(title, justify="right"), key=title)
+        columns: list[Column] = [(DIMENSION_TITLES[n], n) for n in report.query.group_by]
+        columns += [(Text(title, justify="right"), title) for title in shown]
         whole = report.total.spend_usd
+        rows = []
         for i, row in enumerate(report.rows[:MAX_ROWS]):
             keys = [
                 Text(_key(name, key))
                 for name, key in zip(report.query.group_by, row.keys, strict=True)
             ]
             figures = _figures(row, share(row.spend_usd, whole))
-            cells = (Text(figures[t], justify="right") for t in shown)
-            table.add_row(*keys, *cells, key=str(i))
+            rows.append((str(i), [*keys, *(Text(figures[t], justify="right") for t in shown)]))
         keys = [Text("TOTAL", style="bold")] + [Text("")] * (len(report.query.group_by) - 1)
         figures = _figures(report.total, "100.0%" if whole > 0 else "")
         cells = (Text(figures[t], justify="right", style="bold") for t in shown)
-        table.add_row(*keys, *cells, key="total")
+        rows.append(("total", [*keys, *cells]))
+        fill_table(table, columns, rows)
         table.move_cursor(row=min(at, table.row_count - 1))
 
     def row_figures(self, key: str) -> dict[str, str]:

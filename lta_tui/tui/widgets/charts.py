@@ -98,7 +98,9 @@ class BarChart(Widget):
 class ColumnChart(Widget):
     """Columns over time: `set_data([(period, value), …])` in time order, `height` rows tall;
     the first and last periods and the largest value are written under and above them. With more
-    periods than columns, neighbouring periods are summed (or averaged, `mean=True`)."""
+    periods than columns, neighbouring periods are summed (or averaged, `mean=True`), and the
+    title says how many make a column. `from_zero=False` (prices) scales the columns between just
+    under the lowest value and the largest, so that small moves show; the title gives both."""
 
     DEFAULT_CSS = """
     ColumnChart { height: 8; }
@@ -107,11 +109,14 @@ class ColumnChart(Widget):
 
     items: reactive[tuple[tuple[str, Decimal], ...]] = reactive(())
 
-    def __init__(self, title: str = "", *, unit: str = "", mean: bool = False, **kw):
+    def __init__(
+        self, title: str = "", *, unit: str = "", mean: bool = False, from_zero: bool = True, **kw
+    ):
         super().__init__(**kw)
         self.title = title
         self.unit = unit
         self.mean = mean
+        self.from_zero = from_zero
 
     def set_data(self, items: Sequence[tuple[str, Decimal]], *, title: str | None = None) -> None:
         if title is not None:
@@ -143,8 +148,19 @@ class ColumnChart(Widget):
             return text
         columns = self._columns(width)
         largest = max(value for _, value in columns)
-        text.append(f"{self.title}{unit}  max {compact(largest)}"[:width], title_style)
+        per = -(-len(self.items) // len(columns))
+        scale = f"  max {compact(largest)}"
+        floor = 0.0
+        if not self.from_zero:
+            lowest = min(value for _, value in columns)
+            scale = f"  min {compact(lowest)} · max {compact(largest)}"
+            # the lowest column a quarter of the highest (all alike: all full)
+            floor = lowest - (largest - lowest) / 3 if largest > lowest else 0.0
+        if per > 1:
+            scale += f" · {per} periods a column"
+        text.append(f"{self.title}{unit}{scale}"[:width], title_style)
         rows = max(self.size.height - 2, 1)
+        largest -= floor
         # a few periods get wide columns (at most 6 cells, a blank between from 3 on)
         step = max(1, min(6, width // len(columns)))
         bar = step - 1 if step >= 3 else step
@@ -152,7 +168,8 @@ class ColumnChart(Widget):
             text.append("\n")
             line = []
             for _, value in columns:
-                eighths = 0 if largest <= 0 else round(max(value, 0) / largest * rows * 8)
+                share = max(value - floor, 0) / largest if largest > 0 else 0
+                eighths = round(share * rows * 8)
                 filled = eighths - (level - 1) * 8
                 line.append(_LEVELS[max(0, min(filled, 8))] * bar + " " * (step - bar))
             text.append("".join(line).rstrip(" ").ljust(1), bar_style)

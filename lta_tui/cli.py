@@ -329,6 +329,17 @@ def export_competition_command(
     typer.echo(f"Written to {written}")
 
 
+def _write_failed(out: Path | None, exc: OSError) -> NoReturn:
+    """An export could not be written to `out` (None: standard output). A reader that stopped
+    early (`| head`) ends the command quietly; any other error is one line."""
+    if isinstance(exc, BrokenPipeError):
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        raise typer.Exit(0) from None
+    fail(f"cannot write {out or 'to standard output'}: {exc.strerror or exc}")
+
+
 def _codes(option: str, value: str | None) -> tuple[str, ...]:
     """A comma-separated option value as a tuple of its non-empty items."""
     if value is None:
@@ -376,7 +387,7 @@ def _spend_query(
     from lta_tui.services.spend import SpendQuery
 
     lots = _codes("--lot", lot)
-    if not all(n.isdigit() for n in lots):
+    if not all(n.isdecimal() for n in lots):
         fail(f"--lot: {lot!r} is not a list of lot numbers (e.g. 2 or 1,3)")
     return SpendQuery(
         group_by=group_by,
@@ -441,13 +452,8 @@ def export_lines_command(
             written = export_lines(engine, query, chosen, out, progress=progress, **scoped)
     except SpendQueryError as exc:
         fail(str(exc))
-    except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(0) from None
     except OSError as exc:
-        fail(f"cannot write {out or 'standard output'}: {exc.strerror or exc}")
+        _write_failed(out, exc)
     typer.echo(f"Written to {written}")
 
 
@@ -505,7 +511,7 @@ def export_spend_command(
     except SpendQueryError as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror or exc}")
+        _write_failed(out, exc)
     if written is not None:
         typer.echo(f"Written to {written}")
 
@@ -556,13 +562,8 @@ def export_ocds_command(
             )
     except OcdsError as exc:
         fail(str(exc))
-    except BrokenPipeError:  # `| head`: the reader has had enough; say nothing more
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(0) from None
     except OSError as exc:
-        fail(f"cannot write {out or 'to standard output'}: {exc.strerror or exc}")
+        _write_failed(out, exc)
     if written is not None:
         typer.echo(f"Written to {written} ({count:,} releases)")
 
@@ -648,7 +649,7 @@ def export_reconciliation_command(
     except (ReconciliationError, Refused) as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(f"cannot write {out or 'to standard output'}: {exc.strerror or exc}")
+        _write_failed(out, exc)
     if written is not None:
         typer.echo(f"Written to {written}")
 
@@ -708,7 +709,7 @@ def export_feedback_command(
     except FeedbackQueryError as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(f"cannot write {out or 'to standard output'}: {exc.strerror or exc}")
+        _write_failed(out, exc)
     for entry in export.entries:
         if not entry.reported:
             typer.echo(

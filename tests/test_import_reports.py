@@ -16,6 +16,7 @@ from lta_tui.config import load_config
 from lta_tui.domain.rules import Refused
 from lta_tui.services.import_files import ImportRefused
 from lta_tui.services.import_reports import (
+    PeriodError,
     import_consolidator_reports,
     parse_period,
     period_label,
@@ -67,6 +68,12 @@ def wg(tmp_path: Path):
 def test_periods_read_as_people_write_them(text, expected, label):
     assert parse_period(text) == expected
     assert period_label(*expected) == label
+
+
+@pytest.mark.parametrize("text", ["0000", "9999-12", "9999-Q4", "0000-01-01..2026-01-01"])
+def test_a_period_beyond_the_calendar_is_a_period_error_not_a_crash(text):
+    with pytest.raises(PeriodError, match="no such period|two ISO dates"):
+        parse_period(text)
 
 
 def test_a_csv_makes_one_report_per_consolidator_agency_and_period(engine, config, tmp_path):

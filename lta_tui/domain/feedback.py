@@ -115,8 +115,10 @@ def check_feedback(
     reason: str | None,
 ) -> list[Finding]:
     """Every check of a feedback entry, errors first."""
-    found = check_period(period_from, period_to, lta) + check_spend(reported)
-    found += check_override(computed, reported, reason)
+    spend = check_spend(reported)
+    found = check_period(period_from, period_to, lta) + spend
+    if not spend:  # a spend that cannot be reported is not an override either
+        found += check_override(computed, reported, reason)
     return sorted(found, key=lambda f: f.severity is not Severity.error)
 
 

@@ -9,8 +9,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-#: Permissions of a new export file (mkstemp's 0600 would hide it from the user's group).
-NEW_FILE_MODE = 0o644
+#: Permissions of a new export file: what `open` would give under the process's umask
+#: (mkstemp's 0600 would hide it from the user's group; 0644 would ignore a stricter umask).
+_UMASK = os.umask(0o022)  # read once, at import, before any worker thread writes
+os.umask(_UMASK)
+NEW_FILE_MODE = 0o666 & ~_UMASK
 
 
 def write_atomically(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:

@@ -241,7 +241,7 @@ def next_reference(conn: Connection, agency: str, year: int) -> str:
         )
     ):
         tail = reference[len(prefix) :]
-        if tail.isdigit() and tail.isascii():
+        if tail.isdecimal() and tail.isascii():
             highest = max(highest, int(tail))
     return f"{prefix}{highest + 1:03d}"
 

@@ -652,7 +652,7 @@ class _Importer:
             self.problem(row, "description", _missing_or(description,
                          f"longer than {_MAX_DESCRIPTION} characters"))  # fmt: skip
         if unspsc not in self.unspsc:
-            if len(unspsc) == 8 and unspsc.isdigit() and unspsc.isascii():
+            if len(unspsc) == 8 and unspsc.isdecimal() and unspsc.isascii():
                 self.unspsc.add(unspsc)
             else:
                 self.problem(
@@ -867,8 +867,8 @@ class _Importer:
             return None
         try:
             # plain digits (the usual cell) need none of parse_amount's checks of separators
-            plain = text.isdigit() or (
-                text.count(".") == 1 and text[-1] != "." and text.replace(".", "").isdigit()
+            plain = text.isdecimal() or (
+                text.count(".") == 1 and text[-1] != "." and text.replace(".", "").isdecimal()
             )
             value = Decimal(text) if plain and text.isascii() else parse_amount(text)
             found = known[text] = (value, to_units(value, digits))

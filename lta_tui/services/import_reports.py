@@ -77,6 +77,15 @@ class PeriodError(ValueError):
 def parse_period(text: str) -> tuple[date, date]:
     """`2026-05`, `2026-Q2`, `2026` or `2026-04-01..2026-06-30` as (first day, last day)."""
     typed = text.strip()
+    try:
+        return _parse_period(typed)
+    except PeriodError:
+        raise
+    except ValueError:  # a calendar the date type cannot hold: year 0000, a month after 9999-12
+        raise PeriodError(f"{typed!r}: no such period in the calendar") from None
+
+
+def _parse_period(typed: str) -> tuple[date, date]:
     if m := _MONTH.match(typed):
         year, month = int(m[1]), int(m[2])
         if not 1 <= month <= 12:
@@ -323,7 +332,7 @@ def _lot(text: str, lots: set[int], found: list[tuple[str, str]]) -> int | None:
     typed = text.strip()
     if not typed:
         return None
-    if not typed.isdigit() or int(typed) not in lots:
+    if not typed.isdecimal() or int(typed) not in lots:
         found.append(("lot", f"{typed!r} is not a lot (use {', '.join(map(str, sorted(lots)))})"))
         return None
     return int(typed)

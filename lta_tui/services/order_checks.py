@@ -748,7 +748,7 @@ def _lines(
                 bad_input(f"{where}a description is required", line_field(n, "description"))
             )
         unspsc = (line.unspsc or "").strip()
-        if not (len(unspsc) == 8 and unspsc.isdigit()):
+        if not (len(unspsc) == 8 and unspsc.isdecimal()):
             found.append(
                 bad_input(
                     f"{where}UNSPSC {line.unspsc!r} is not an 8-digit code",

@@ -318,7 +318,7 @@ def _moment_text(stored: str) -> str:
 
 def _rule_of(message: str) -> str:
     head = message.split(":", 1)[0].strip()
-    return head if head[:1] == "R" and head[1:].isdigit() else ""
+    return head if head[:1] == "R" and head[1:].isdecimal() else ""
 
 
 def describe_change(before: str | None, after: str | None) -> str:

@@ -167,7 +167,7 @@ def _apply(
             raise FilterError(f"{name}: {bad[0]!r} is neither goods nor services")
         return replace(flt, asr=flt.asr + tuple(_ASR[v.lower()] for v in values))
     if key == "unspsc":
-        bad = [v for v in values if not (v.isdigit() and len(v) <= 8)]
+        bad = [v for v in values if not (v.isdecimal() and len(v) <= 8)]
         if bad:
             raise FilterError(f"{name}: {bad[0]!r} is not a UNSPSC code prefix (1-8 digits)")
         return replace(flt, unspsc=flt.unspsc + tuple(values))
@@ -192,7 +192,7 @@ def _codes(
 def _lots(name: str, values: list[str], known: Vocabulary | None) -> tuple[int, ...]:
     numbers = []
     for value in values:
-        if not value.isdigit():
+        if not value.isdecimal():
             raise FilterError(f"{name}: {value!r} is not a lot number")
         number = int(value)
         if known and known.lots and number not in known.lots:
@@ -214,7 +214,7 @@ def _dates(flt: OrderFilter, key: str, name: str, values: list[str]) -> OrderFil
         raise FilterError(f"{name}: takes one value, e.g. {_EXAMPLES[key]}")
     value = values[0]
     if key == "year":
-        if not (value.isdigit() and len(value) == 4):
+        if not (value.isdecimal() and len(value) == 4):
             raise FilterError(f"{name}: {value!r} is not a year, e.g. year:2024")
         start, end = date(int(value), 1, 1), date(int(value), 12, 31)
     else:

@@ -293,7 +293,7 @@ def next_po_number(conn: Connection, agency: str, year: int) -> str:
     sequence = 1
     for (po,) in rows:
         tail = po[len(prefix) :]
-        if tail.isdigit() and tail.isascii():
+        if tail.isdecimal() and tail.isascii():
             sequence = int(tail) + 1
             break
     rows.close()

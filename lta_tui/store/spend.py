@@ -108,8 +108,14 @@ def is_services_order() -> ColumnElement[bool]:
 def _dimension(name: str, dialect: str, contract_start: date | None, goods, total) -> ColumnElement:
     if name in _CODED:
         return _CODED[name][0]
-    # SQLite keeps dates as ISO text already; elsewhere the cast gives the same text.
-    iso = Order.order_date if dialect == "sqlite" else cast(Order.order_date, String(10))
+    # SQLite keeps dates as ISO text already; PostgreSQL's cast to text would follow the
+    # server's DateStyle, so it is formatted explicitly.
+    if dialect == "sqlite":
+        iso = Order.order_date
+    elif dialect == "postgresql":
+        iso = func.to_char(Order.order_date, "YYYY-MM-DD")
+    else:
+        iso = cast(Order.order_date, String(10))
     if name == "year":
         return func.substr(iso, 1, 4)
     if name == "month":

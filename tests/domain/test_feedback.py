@@ -81,7 +81,30 @@ def test_check_feedback_lists_errors_first():
     )
     severities = [f.severity for f in found]
     assert severities == sorted(severities, key=lambda s: s is not Severity.error)
-    assert {f.field for f in found} == {"period_from", "spend_usd", "override_reason"}
+    assert {f.field for f in found} == {"period_from", "spend_usd"}
+    found = check_feedback(
+        period_from=date(2021, 1, 1),
+        period_to=date(2021, 12, 31),
+        lta=LTA,
+        computed=D("5"),
+        reported=D("7"),
+        reason="",
+    )
+    assert {f.field for f in found} == {"period_from", "override_reason"}
+
+
+def test_a_spend_refused_for_its_cents_is_not_also_called_an_override():
+    """`62149585.145` has too many decimals; it is not "62,149,585.14 differs from
+    62,149,585.14" as well."""
+    found = check_feedback(
+        period_from=date(2026, 1, 1),
+        period_to=date(2026, 12, 31),
+        lta=LTA,
+        computed=D("62149585.14"),
+        reported=D("62149585.145"),
+        reason="",
+    )
+    assert [f.field for f in found] == ["spend_usd"]
 
 
 def test_period_labels_name_years_contract_years_quarters_and_months():

@@ -81,7 +81,7 @@ def check_unspsc_in_lot(
     code = (unspsc or "").strip()
     if not code:
         return [error("R3", f"{where}a UNSPSC code is required", field)]
-    if len(code) != 8 or not code.isdigit():
+    if len(code) != 8 or not code.isdecimal():
         return [error("R3", f"{where}UNSPSC code {code!r} must be 8 digits", field)]
     if any(code.startswith(prefix) for prefix in scope):
         return []

@@ -566,7 +566,7 @@ def _value(key: str, value: Any, currency: str | None = None) -> str:
             return format_amount(Decimal(text), "USD" if key in _USD else currency or "USD")
         except ArithmeticError:
             return text
-    if "T" in text and text[:4].isdigit():
+    if "T" in text and text[:4].isdecimal():
         try:
             return f"{datetime.fromisoformat(text):%Y-%m-%d %H:%M} UTC"
         except ValueError:

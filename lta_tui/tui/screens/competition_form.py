@@ -322,7 +322,7 @@ class CompetitionFormScreen(RecordForm["SavedCompetition | None"]):
 
     def _lot(self) -> int | None:
         code = self._choice("lot").code
-        return int(code) if code.isdigit() else None
+        return int(code) if code.isdecimal() else None
 
     def _lot_changed(self, left_out: dict[str, str] | None = None) -> None:
         """The lot's codes offered on the lines, its holders listed for the invitations."""
@@ -503,7 +503,7 @@ class CompetitionFormScreen(RecordForm["SavedCompetition | None"]):
             needs_freight=self.query_one("#needs_freight", Checkbox).value,
             needs_export_licensing=self.query_one("#needs_export_licensing", Checkbox).value,
             needs_installation=self.query_one("#needs_installation", Checkbox).value,
-            warranty_months=int(months) if months.isdigit() else 0,
+            warranty_months=int(months) if months.isdecimal() else 0,
             left_out=self.query_one(InvitationList).left_out,
         )
 

@@ -418,7 +418,7 @@ class RateOrder(ActionForm):
     @on(Input.Changed, ".score-input")
     def _score_typed(self, event: Input.Changed) -> None:
         key = event.input.id or ""
-        meaning = SCORE_MEANINGS.get(int(event.value), "") if event.value.isdigit() else ""
+        meaning = SCORE_MEANINGS.get(int(event.value), "") if event.value.isdecimal() else ""
         self.query_one(f"#{key}-meaning", Label).update(meaning)
         if self._typed.get(key, "") == event.value:
             return  # the pre-filled score, not a key press
@@ -489,7 +489,7 @@ def describe_event(before: str | None, after: str | None, currency: str) -> list
             a, b = a if isinstance(a, dict) else {}, b if isinstance(b, dict) else {}
             for sub in [*a, *(k for k in b if k not in a)]:
                 if a.get(sub) != b.get(sub):
-                    what = f"line {sub}" if str(sub).isdigit() else str(sub)
+                    what = f"line {sub}" if str(sub).isdecimal() else str(sub)
                     out.append(
                         f"{label} {what}: {_shown(key, a.get(sub), currency)} → "
                         f"{_shown(key, b.get(sub), currency)}"

@@ -241,7 +241,7 @@ class OrderDetailScreen(RecordActions):
     def _history_opened(self, event: DataTable.RowSelected) -> None:
         """enter on a history row: the whole change, however long."""
         key = event.row_key.value
-        if self.detail is None or key is None or not key.isdigit():
+        if self.detail is None or key is None or not key.isdecimal():
             return
         from lta_tui.tui.screens.order_actions import ChangeView, describe_event
 

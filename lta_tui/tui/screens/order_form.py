@@ -363,7 +363,7 @@ class OrderFormScreen(RecordForm["SavedOrder | None"]):
 
     def _lot(self) -> int | None:
         code = self._choice("lot").code
-        return int(code) if code.isdigit() else None
+        return int(code) if code.isdecimal() else None
 
     def _channel_changed(self) -> None:
         direct = self._choice("channel").code != "mini_competition"
@@ -517,7 +517,7 @@ class OrderFormScreen(RecordForm["SavedOrder | None"]):
         channel = code("channel", "Channel") or "direct"
         consolidator = code("consolidator", "Consolidator")
         lot_text = self._choice("lot").code
-        lot = int(lot_text) if lot_text.isdigit() else None
+        lot = int(lot_text) if lot_text.isdecimal() else None
         if lot is None and (lot_text or required):
             local["lot"] = [
                 f"Lot: {lot_text!r} is not a lot number" if lot_text else "Lot: required"

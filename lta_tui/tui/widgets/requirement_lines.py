@@ -171,7 +171,7 @@ class RequirementEditor(LineEditorBase):
         code = self.query_one("#req-unspsc", ChoiceInput).code
         if not code:
             problems.append(_Problem("req-unspsc", "UNSPSC: required (8 digits)"))
-        elif len(code) != 8 or not code.isdigit():
+        elif len(code) != 8 or not code.isdecimal():
             problems.append(_Problem("req-unspsc", f"UNSPSC: {code!r} is not 8 digits"))
         if problems or quantity is None:
             return None, problems

@@ -100,7 +100,7 @@ class CriteriaWeights(Widget):
         found = []
         for name, _ in self._criteria:
             text = self.query_one(f"#weight-{name}", Input).value.strip()
-            if text.isdigit() and int(text):
+            if text.isdecimal() and int(text):
                 found.append((name, int(text)))
         return tuple(found)
 

@@ -167,3 +167,30 @@ def test_cli_export_lines(demo_db, run_cli, tmp_path):
         done = run_cli("--config", str(config), "export", "lines", *args)
         assert done.returncode == 2 and message in done.stderr, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_export_adds_up_on_every_database(new_db_url, tmp_path):
+    """The lines, their orders and the count are read by separate statements in one snapshot
+    (REPEATABLE READ on PostgreSQL): the file's USD column adds up to the spend total there as on
+    SQLite, and the progress count is the file's."""
+    from lta_tui.config import load_config
+    from lta_tui.services.database import initialise, open_engine
+    from lta_tui.services.demo import generate_demo
+
+    cfg = load_config(write_config(tmp_path, db_url=new_db_url()))
+    eng = open_engine(cfg)
+    try:
+        initialise(cfg, eng)
+        generate_demo(eng, cfg, orders=150, seed=3, until=date(2026, 11, 15))
+        calls = []
+        track = dict(progress=lambda d, t: calls.append((d, t)))
+        out = export_lines(eng, SpendQuery(), "csv", tmp_path / "all.csv", scope=None,
+                           contract_start=START, **track)  # fmt: skip
+        with open(out, encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        with eng.connect() as conn:
+            expected = order_lines_total(conn, SpendQuery(), scope=None, contract_start=START)
+        assert len(rows) == expected.lines and calls[-1] == (len(rows), len(rows))
+        assert sum(Decimal(r["amount_usd"]) for r in rows) == expected.spend_usd
+    finally:
+        eng.dispose()

@@ -362,6 +362,17 @@ def format_of(path: str | os.PathLike[str] | None, fmt: str | None) -> str:
     return export_format(path, fmt, TABLE_FORMATS, default="csv")
 
 
+def _snapshot(engine: Engine):
+    """A connection whose statements all see the database as it was at the first one: the
+    count, the lines and the orders read by separate statements then agree. SQLite's reading
+    transaction does that already; PostgreSQL needs REPEATABLE READ (READ COMMITTED, its
+    default, gives each statement its own snapshot)."""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    return conn
+
+
 def export_lines(
     engine: Engine,
     query: SpendQuery,
@@ -380,7 +391,7 @@ def export_lines(
     stays as it was); any failure leaves no file either. Returns the path written."""
     if fmt not in TABLE_FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use {' or '.join(TABLE_FORMATS)}")
-    with engine.connect() as conn:
+    with _snapshot(engine) as conn:
         where = spend_filter(conn, query, scope=scope, role=role)
         total = None
         if progress is not None:
@@ -412,7 +423,7 @@ def write_lines_csv(
 ) -> int:
     """The CSV of `export_lines` written to an open text stream (standard output); returns the
     number of lines. A query that cannot run raises SpendQueryError before the header."""
-    with engine.connect() as conn:
+    with _snapshot(engine) as conn:
         where = spend_filter(conn, query, scope=scope, role=role)
         total = None
         if progress is not None:

@@ -435,7 +435,7 @@ def price_history(
 
     def finding(usd: Decimal) -> str | None:
         if usd not in messages:
-            found = check_price_deviation(usd, reference, threshold_pct, "USD", key)
+            found = check_price_deviation(usd, reference, threshold_pct, "USD", key, median=median)
             messages[usd] = found[0].message if found else None
         return messages[usd]
 

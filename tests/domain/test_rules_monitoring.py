@@ -87,6 +87,12 @@ def test_r23_price_far_above_the_median_is_flagged():
     )
 
 
+def test_r23_a_median_the_caller_knows_gives_the_same_findings():
+    for price in (D("1250"), D("849.99"), D("1150"), D("1000")):
+        given = check_price_deviation(price, PRICES, 15, "USD", "X", median=D("1000"))
+        assert given == check_price_deviation(price, PRICES, 15, "USD", "X")
+
+
 def test_r23_price_far_below_the_median_is_flagged():
     assert (
         "below the median"

@@ -68,16 +68,21 @@ def check_price_deviation(
     threshold_pct: int | Decimal,
     currency: str,
     item: str,
+    *,
+    median: Decimal | None = None,
 ) -> list[Finding]:
     """R23 (W): a unit price more than the configured % (default 15) from the median for the
     same item or UNSPSC commodity is a price fluctuation.
 
     `reference_prices` are the unit prices of the same `item` (a catalogue SKU or an 8-digit
     UNSPSC code) in the same `currency`; a price exactly at the threshold is not flagged.
+    `median`, when the caller knows it already, is theirs (asking about many prices against a
+    long list then does not sort the list each time).
     """
     if not reference_prices:
         return []
-    median = statistics.median(reference_prices)
+    if median is None:
+        median = statistics.median(reference_prices)
     gap = abs(unit_price - median)
     if gap == 0 or not exceeds_pct(gap, median, threshold_pct):
         return []

@@ -72,14 +72,18 @@ def period_text(period: MonitorPeriod) -> str:
     return period.label
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def health_summary(report: HealthReport) -> str:
     """The competition figures and the indexes, as the lines above the table."""
     from lta_tui.services.health import hhi_reading
 
     r = report
     lines = [
-        f"{r.competitions:,} competitions issued ({r.opened:,} opened, {r.cancelled:,} cancelled)"
-        f" · {r.offers:,} offers, {r.valid_offers:,} valid"
+        f"{_count(r.competitions, 'competition')} issued ({r.opened:,} opened,"
+        f" {r.cancelled:,} cancelled) · {_count(r.offers, 'offer')}, {r.valid_offers:,} valid"
         f" · {r.average_valid_offers if r.average_valid_offers is not None else '—'}"
         f" valid offers per opened competition"
         f" · single-offer {r.single_offer:,} ({pct(r.single_offer_share)})",

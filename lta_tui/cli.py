@@ -399,10 +399,15 @@ def _spend_query(
     )
 
 
-def _export_format(format_of, out: Path | None, fmt: str | None) -> str:
-    """The export format chosen by --format or the file's suffix; xlsx only to a file."""
+def _export_format(
+    out: Path | None, fmt: str | None, formats: tuple[str, ...], default: str = "csv"
+) -> str:
+    """The export format chosen by --format or the file's suffix (`default` on standard
+    output); xlsx only to a file."""
+    from lta_tui.exports.files import export_format
+
     try:
-        chosen = format_of(out, fmt)
+        chosen = export_format(out, fmt, formats, default)
     except ValueError as exc:
         fail(str(exc))
     if chosen == "xlsx" and out is None:
@@ -429,11 +434,11 @@ def export_lines_command(
     """Every order line behind the spend (orders issued to closed), one row per line with its
     order, goods/services (R21) and USD amount. A focal point or viewer sees only the own
     agency."""
-    from lta_tui.services.line_export import format_of
+    from lta_tui.services.line_export import TABLE_FORMATS
     from lta_tui.services.spend import SpendQueryError
 
     query = _spend_query(("agency",), date_from, date_to, agency, lot, consolidator)
-    chosen = _export_format(format_of, out, fmt)
+    chosen = _export_format(out, fmt, TABLE_FORMATS)
     cfg = load()
     from lta_tui.services.line_export import export_lines, write_lines_csv
     from lta_tui.services.spend import spend_scope
@@ -484,14 +489,14 @@ def export_spend_command(
     """USD spend of the orders (issued to closed) grouped by the --by dimensions, with a TOTAL
     row equal to the sum of the order lines. A focal point or viewer sees only the own agency."""
     from lta_tui.services.spend import DIMENSIONS, SpendQueryError
-    from lta_tui.services.spend_export import format_of
+    from lta_tui.services.spend_export import SPEND_FORMATS
 
     group_by = _codes("--by", by)
     for name in group_by:
         if name not in DIMENSIONS:
             fail(f"--by: unknown spend dimension {name!r}: choose from {', '.join(DIMENSIONS)}")
     query = _spend_query(group_by, date_from, date_to, agency, lot, consolidator)
-    chosen = _export_format(format_of, out, fmt)
+    chosen = _export_format(out, fmt, SPEND_FORMATS)
     cfg = load()
     from lta_tui.services.spend import spend_report, spend_scope
     from lta_tui.services.spend_export import write_spend
@@ -614,12 +619,7 @@ def export_reconciliation_command(
 
     from lta_tui.services.reconciliation import RECONCILIATION_FORMATS
 
-    suffix = out.suffix.lower().lstrip(".") if out is not None else ""
-    chosen = (fmt or (suffix if suffix in RECONCILIATION_FORMATS else "csv")).lower()
-    if chosen not in RECONCILIATION_FORMATS:
-        fail(f"--format: {fmt!r} is not one of {', '.join(RECONCILIATION_FORMATS)}")
-    if chosen == "xlsx" and out is None:
-        fail("an xlsx file cannot go to the terminal: name a file with -o PATH")
+    chosen = _export_format(out, fmt, RECONCILIATION_FORMATS)
     start, end = _day("--from", date_from), _day("--to", date_to)
     cfg = load()
     from lta_tui.domain.rules import Refused
@@ -680,12 +680,9 @@ def export_feedback_command(
     not yet reported. A focal point or viewer sees only the own agency."""
     from datetime import datetime, timezone
 
-    from lta_tui.services.feedback import format_of
+    from lta_tui.services.feedback import FEEDBACK_FORMATS
 
-    try:
-        chosen = format_of(out, fmt)
-    except ValueError as exc:
-        fail(str(exc))
+    chosen = _export_format(out, fmt, FEEDBACK_FORMATS, default="md")
     start, end = _day("--from", date_from), _day("--to", date_to)
     codes = _codes("--agency", agency)
     cfg = load()

@@ -265,6 +265,10 @@ def test_cli_export_reconciliation(engine, config_path, tmp_path, run_cli):
     ]
     bad = run_cli("--config", str(config_path), "export", "reconciliation", "-f", "xlsx")
     assert bad.returncode == 2 and "-o PATH" in bad.stderr
+    unnamed = run_cli("--config", str(config_path), "export", "reconciliation",
+                      "-o", str(tmp_path / "recon.txt"))  # fmt: skip
+    assert unnamed.returncode == 2 and "cannot tell the format" in unnamed.stderr
+    assert not (tmp_path / "recon.txt").exists()
 
 
 def test_the_demo_reports_give_every_kind_of_disagreement(demo_db):

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lta_tui.exports.files import export_format
 from lta_tui.services.spend import (
     DIMENSIONS,
     SpendQuery,
@@ -22,7 +23,7 @@ from lta_tui.services.spend import (
     order_lines_total,
     spend_report,
 )
-from lta_tui.services.spend_export import SPEND_FORMATS, format_of, spend_json, write_spend
+from lta_tui.services.spend_export import SPEND_FORMATS, spend_json, write_spend
 from tests.conftest import write_config
 
 NOW = datetime(2026, 11, 15, 9, 30, tzinfo=timezone.utc)
@@ -151,6 +152,9 @@ def test_xlsx_needs_a_file_and_unknown_formats_are_refused(undp):
 
 
 def test_the_format_comes_from_the_flag_or_the_file_name(tmp_path):
+    def format_of(path, fmt):
+        return export_format(path, fmt, SPEND_FORMATS, "csv")
+
     assert format_of(None, None) == "csv"
     assert format_of(tmp_path / "a.XLSX", None) == "xlsx"
     assert format_of(tmp_path / "a.markdown", None) == "md"

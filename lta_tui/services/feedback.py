@@ -39,7 +39,7 @@ from lta_tui.domain.feedback import (
 )
 from lta_tui.domain.rules import Finding, Refused, Severity, check_permission, errors_of
 from lta_tui.exports.document import Document, Section
-from lta_tui.exports.files import export_format, write_atomically
+from lta_tui.exports.files import write_atomically
 from lta_tui.exports.markdown import render
 from lta_tui.exports.tabular import write_csv_rows
 from lta_tui.services.conflicts import Conflict
@@ -511,12 +511,6 @@ def _refuse_second_entry(
 
 
 # --- export ------------------------------------------------------------------------------------
-
-
-def format_of(path: Path | None, fmt: str | None) -> str:
-    """The format asked for: `fmt`, else the suffix of `path` (.md .csv .json), else md.
-    ValueError when neither names one of FEEDBACK_FORMATS or they disagree."""
-    return export_format(path, fmt, FEEDBACK_FORMATS, default="md")
 
 
 def _subtitle(export: FeedbackExport, now: datetime) -> str:

@@ -34,7 +34,6 @@ from lta_tui.domain.money import (
 from lta_tui.domain.rules import order_category
 from lta_tui.domain.states import LineKind
 from lta_tui.exports.cells import FORMULA_STARTS, safe_cell
-from lta_tui.exports.files import export_format
 from lta_tui.exports.tabular import (
     TABLE_FORMATS,
     Progress,
@@ -354,12 +353,6 @@ def _order_rows(
     if text:
         head = tuple(cell if isinstance(cell, str) else csv_value(cell) for cell in head)
     return [head + line for line in lines]
-
-
-def format_of(path: str | os.PathLike[str] | None, fmt: str | None) -> str:
-    """The export format: `fmt` when given, else from the file's suffix (.csv, .xlsx), else csv;
-    raises ValueError naming the problem (an unknown format, a suffix that disagrees)."""
-    return export_format(path, fmt, TABLE_FORMATS, default="csv")
 
 
 def _snapshot(engine: Engine):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lta_tui.exports.document import Amount, Cell, Document, Section, Table
-from lta_tui.exports.files import export_format, write_atomically
+from lta_tui.exports.files import write_atomically
 from lta_tui.services.spend import DIMENSION_TITLES, SpendReport, SpendTotals
 
 #: Formats `write_spend` writes.
@@ -192,12 +192,6 @@ def _write_text(text: str, out: Path | TextIO) -> Path | None:
         return write_atomically(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     out.write(text)
     return None
-
-
-def format_of(path: Path | None, fmt: str | None) -> str:
-    """The format asked for: `fmt`, else the suffix of `path` (.csv .xlsx .json .md), else csv.
-    ValueError when neither names one of SPEND_FORMATS or they disagree."""
-    return export_format(path, fmt, SPEND_FORMATS, default="csv")
 
 
 def columns_of(report: SpendReport) -> Sequence[str]:

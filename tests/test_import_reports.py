@@ -132,16 +132,17 @@ def test_every_bad_row_is_named_and_nothing_is_written(engine, tmp_path):
         "CONS-B,UNDP,2026-Q2,UNDP-R-001,1,USD,",  # 11: another consolidator's order
         "CONS-A,UNDP,2026-Q2,UNDP-R-001,1,USD,1",  # 12: another lot
         "CONS-A,UNDP,2026-Q2,,1,EUR,",  # 13: a second currency in one report
-        "CONS-A,UNDP,2019-Q2,,1,EUR,",  # 14: no EUR rate in force (R20)
+        "CONS-A,UNDP,2024-Q2,,1,EUR,",  # 14: no EUR rate in force (R20; they start in 2025)
         "CONS-A,UNDP,2026-06-30..2026-04-01,,1,USD,",  # 15: ends before it starts
         "CONS-A,UNDP,2026-Q2,,,USD,",  # 16: amount missing
+        "CONS-A,UNDP,1999,,1,USD,",  # 17: outside the LTA's validity
     ]
     before = dump(engine)
     with pytest.raises(ImportRefused) as refused:
         import_consolidator_reports(engine, config, report_file(tmp_path / "r.csv", lines),
                                     now=NOW)  # fmt: skip
     found = [str(p) for p in refused.value.problems]
-    assert [p.row for p in refused.value.problems] == list(range(3, 17))
+    assert [p.row for p in refused.value.problems] == list(range(3, 18))
     assert found[0].startswith("row 3, consolidator: unknown consolidator 'CONS-Z' (known: ")
     assert found[1] == "row 4, agency: unknown agency 'NOPE'"
     assert found[2] == "row 5, period: '2026-13': month 13 does not exist"
@@ -158,7 +159,10 @@ def test_every_bad_row_is_named_and_nothing_is_written(engine, tmp_path):
     assert found[11].startswith("row 14, currency: R20:")
     assert found[12] == "row 15, period: '2026-06-30..2026-04-01': the period ends before it starts"
     assert found[13] == "row 16, amount: is missing"
-    assert str(refused.value) == f"{tmp_path / 'r.csv'}: 14 problems: nothing imported"
+    assert found[14] == (
+        "row 17, period: '1999' lies outside the LTA's validity (2021-06-01 – 2027-05-31)"
+    )
+    assert str(refused.value) == f"{tmp_path / 'r.csv'}: 15 problems: nothing imported"
     assert dump(engine) == before
 
 

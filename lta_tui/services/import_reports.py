@@ -207,7 +207,7 @@ def _orders_of(conn: Connection, pos: Iterable[str]) -> dict[str, tuple[str, str
 def read_reports(conn: Connection, config: Config, path: str | Path) -> tuple[list[_Report], int]:
     """The reports of `path` and the count of PO numbers no order holds; `ImportRefused` listing
     every problem of the file with its row."""
-    user = config.user
+    user, lta = config.user, config.lta
     known = _known(conn)
     problems: list[RowProblem] = []
     reports: dict[tuple[str, str, date, date], _Report] = {}
@@ -245,6 +245,13 @@ def read_reports(conn: Connection, config: Config, path: str | Path) -> tuple[li
                 span = parse_period(values.get("period", ""))
             except PeriodError as exc:
                 found.append(("period", str(exc)))
+            else:
+                if span[1] < lta.valid_from or span[0] > lta.valid_to:
+                    found.append(
+                        ("period", f"{values['period'].strip()!r} lies outside the LTA's validity"
+                         f" ({lta.valid_from.isoformat()} – {lta.valid_to.isoformat()})")
+                    )  # fmt: skip
+                    span = None
             currency = values.get("currency", "").strip()
             if not currency:
                 found.append(("currency", "is missing"))

@@ -165,6 +165,8 @@ class Reconciliation:
 
     @property
     def agency_usd(self) -> Decimal:
+        """The sum of the rows' agency spend: each row counts its report's whole period, so an
+        order under two overlapping reports (a quarter and one of its months) counts in both."""
         return sum((r.agency_usd for r in self.rows), Decimal(0))
 
     @property
@@ -539,8 +541,8 @@ def reconciliation_document(recon: Reconciliation, now: datetime):
         ("To", recon.date_to or "any"),
         ("Tolerance (R24)", f"{recon.tolerance_pct} %"),
         ("Reports", recon.reports),
-        ("Agency spend", Amount(recon.agency_usd, "USD")),
-        ("Reported", Amount(recon.reported_usd, "USD")),
+        ("Agency spend, sum of the rows", Amount(recon.agency_usd, "USD")),
+        ("Reported, sum of the rows", Amount(recon.reported_usd, "USD")),
         ("Rows with problems", len(recon.problems)),
     )
     return Document(

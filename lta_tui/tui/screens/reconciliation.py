@@ -221,8 +221,8 @@ class ReconciliationScreen(SectionScreen):
                     break
         self._head()
         foot = (
-            f"Agency {formats.usd(recon.agency_usd)} USD · reported"
-            f" {formats.usd(recon.reported_usd)} USD · {len(recon.problems)} rows with problems"
+            f"Sum of rows: agency {formats.usd(recon.agency_usd)} · reported"
+            f" {formats.usd(recon.reported_usd)} USD · {len(recon.problems)} problems"
         )
         if not recon.rows:
             foot = "No consolidator reports: import one with lta-tui import consolidator-report"

@@ -446,7 +446,6 @@ def export_lines_command(
     engine = _ready_engine(cfg)
     scoped = {
         "scope": spend_scope(cfg),
-        "contract_start": cfg.lta.valid_from,
         "role": cfg.user.role.value,
     }
     try:

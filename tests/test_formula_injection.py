@@ -126,7 +126,7 @@ def test_line_export_neutralises_descriptions(demo_db, tmp_path, monkeypatch, fm
 
     monkeypatch.setattr(module, "_lines_statement", poisoned)
     out = module.export_lines(eng, SpendQuery(agencies=("UNDP",)), fmt, tmp_path / f"l.{fmt}",
-                              scope=None, contract_start=date(2021, 6, 1))  # fmt: skip
+                              scope=None)  # fmt: skip
     col = {name: i for i, name in enumerate(module.LINE_COLUMNS)}
     if fmt == "csv":
         rows = list(csv.reader(out.open(encoding="utf-8", newline="")))[1:]

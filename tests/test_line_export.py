@@ -30,7 +30,7 @@ COL = {name: i for i, name in enumerate(LINE_COLUMNS)}
 def _lines(eng, query=None, scope=None):
     query = query or SpendQuery()
     with eng.connect() as conn:
-        return list(iter_lines(conn, query, scope=scope, contract_start=START, role="viewer"))
+        return list(iter_lines(conn, query, scope=scope, role="viewer"))
 
 
 def test_lines_total_equals_order_lines_total(demo_db):
@@ -38,7 +38,7 @@ def test_lines_total_equals_order_lines_total(demo_db):
     rows = _lines(eng)
     with eng.connect() as conn:
         total = order_lines_total(conn, SpendQuery(), scope=None, contract_start=START)
-        assert count_lines(conn, SpendQuery(), scope=None, contract_start=START) == len(rows)
+        assert count_lines(conn, SpendQuery(), scope=None) == len(rows)
     assert len(rows) == total.lines
     assert sum((r[COL["amount_usd"]] for r in rows), Decimal(0)) == total.spend_usd
     assert len({r[COL["po_number"]] for r in rows}) == total.orders
@@ -61,15 +61,14 @@ def test_r21_order_kind_agrees_with_the_domain_rule(demo_db):
     only = _lines(eng, SpendQuery(kinds=("services",)))
     assert {r[COL["order_kind"]] for r in only} <= {"services"}
     with eng.connect() as conn:
-        assert count_lines(conn, SpendQuery(kinds=("services",)), scope=None,
-                           contract_start=START) == len(only)  # fmt: skip
+        assert count_lines(conn, SpendQuery(kinds=("services",)), scope=None) == len(only)
 
 
 def test_csv_text_equals_csv_value_of_the_typed_rows(demo_db):
     _, eng = demo_db
     with eng.connect() as conn:
         where = spend_filter(conn, SpendQuery(), scope=None, role="viewer")
-        typed = list(iter_lines(conn, SpendQuery(), scope=None, contract_start=START))
+        typed = list(iter_lines(conn, SpendQuery(), scope=None))
         text = list(_csv_rows(conn, where))
     assert [tuple(csv_value(c) for c in r) for r in typed] == [
         tuple(c if isinstance(c, str) else csv_value(c) for c in r) for r in text
@@ -89,7 +88,7 @@ def test_export_csv_and_xlsx_content_and_progress(demo_db, tmp_path):
     query = SpendQuery(agencies=("UNDP",))
     expected = _lines(eng, query)
     calls = []
-    out = export_lines(eng, query, "csv", tmp_path / "l.csv", scope=None, contract_start=START,
+    out = export_lines(eng, query, "csv", tmp_path / "l.csv", scope=None,
                        progress=lambda d, t: calls.append((d, t)))  # fmt: skip
     with open(out, encoding="utf-8", newline="") as fh:
         got = list(csv.reader(fh))
@@ -102,7 +101,7 @@ def test_export_csv_and_xlsx_content_and_progress(demo_db, tmp_path):
 
     from openpyxl import load_workbook
 
-    path = export_lines(eng, query, "xlsx", tmp_path / "l.xlsx", scope=None, contract_start=START)
+    path = export_lines(eng, query, "xlsx", tmp_path / "l.xlsx", scope=None)
     sheet = load_workbook(path, read_only=True)["Order lines"]
     rows = list(sheet.iter_rows(values_only=True))
     assert tuple(rows[0]) == LINE_COLUMNS and len(rows) - 1 == len(expected)
@@ -115,7 +114,7 @@ def test_cancelled_export_leaves_no_file_and_keeps_the_old_one(demo_db, tmp_path
     target.write_text("older export\n", encoding="utf-8")
     for fmt in ("csv", "xlsx"):
         with pytest.raises(ExportCancelled):
-            export_lines(eng, SpendQuery(), fmt, target, scope=None, contract_start=START,
+            export_lines(eng, SpendQuery(), fmt, target, scope=None,
                          progress=lambda d, t: None, cancelled=lambda: True)  # fmt: skip
         assert target.read_text(encoding="utf-8") == "older export\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lines.csv"]
@@ -132,8 +131,7 @@ def test_failure_midway_leaves_no_file(demo_db, tmp_path, monkeypatch):
 
     monkeypatch.setattr(module, "_csv_rows", lambda conn, where: broken(conn, where, True))
     with pytest.raises(RuntimeError, match="disk gone"):
-        export_lines(eng, SpendQuery(), "csv", tmp_path / "x.csv", scope=None,
-                     contract_start=START)  # fmt: skip
+        export_lines(eng, SpendQuery(), "csv", tmp_path / "x.csv", scope=None)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -184,8 +182,7 @@ def test_the_export_adds_up_on_every_database(new_db_url, tmp_path):
         generate_demo(eng, cfg, orders=150, seed=3, until=date(2026, 11, 15))
         calls = []
         track = dict(progress=lambda d, t: calls.append((d, t)))
-        out = export_lines(eng, SpendQuery(), "csv", tmp_path / "all.csv", scope=None,
-                           contract_start=START, **track)  # fmt: skip
+        out = export_lines(eng, SpendQuery(), "csv", tmp_path / "all.csv", scope=None, **track)
         with open(out, encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
         with eng.connect() as conn:

@@ -43,7 +43,7 @@ from lta_tui.exports.tabular import (
 )
 from lta_tui.services.spend import spend_filter
 from lta_tui.store.models import Agency, Consolidator, Lot, Order, OrderLine
-from lta_tui.store.spend import spend_conditions
+from lta_tui.store.spend import order_kind_conditions, spend_conditions
 
 if TYPE_CHECKING:
     from lta_tui.services.spend import SpendQuery
@@ -99,22 +99,18 @@ def count_lines(
     query: SpendQuery,
     *,
     scope: str | None,
-    contract_start: date,
     role: str = "focal_point",
 ) -> int:
     """How many lines `export_lines` writes for `query` within `scope`."""
-    where = spend_filter(conn, query, scope=scope, role=role)
-    if _one_kind(where.kinds) is not None:  # R21 per order: the spend check counts them
-        from lta_tui.services.spend import order_lines_total
+    return _count(conn, spend_filter(conn, query, scope=scope, role=role))
 
-        return order_lines_total(
-            conn, query, scope=scope, contract_start=contract_start, role=role
-        ).lines
+
+def _count(conn: Connection, where) -> int:
     stmt = (
         select(func.count())
         .select_from(OrderLine)
         .join(Order, Order.id == OrderLine.order_id)
-        .where(and_(*spend_conditions(where)))
+        .where(*spend_conditions(where), *order_kind_conditions(where.kinds))
     )
     return int(conn.execute(stmt).scalar_one())
 
@@ -218,7 +214,6 @@ def iter_lines(
     query: SpendQuery,
     *,
     scope: str | None,
-    contract_start: date,
     role: str = "focal_point",
 ) -> Iterator[tuple]:
     """The rows of LINE_COLUMNS for `query` within `scope`, streamed from the database: dates as
@@ -401,7 +396,6 @@ def export_lines(
     path: str | os.PathLike[str],
     *,
     scope: str | None,
-    contract_start: date,
     role: str = "focal_point",
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
@@ -414,9 +408,7 @@ def export_lines(
         raise ValueError(f"unknown format {fmt!r}: use {' or '.join(TABLE_FORMATS)}")
     with _snapshot(engine) as conn:
         where = spend_filter(conn, query, scope=scope, role=role)
-        total = None
-        if progress is not None:
-            total = count_lines(conn, query, scope=scope, contract_start=contract_start, role=role)
+        total = _count(conn, where) if progress is not None else None
         rows = _csv_rows(conn, where) if fmt == "csv" else _stream(conn, where)
         return write_table(
             path,
@@ -438,7 +430,6 @@ def write_lines_csv(
     stream: TextIO,
     *,
     scope: str | None,
-    contract_start: date,
     role: str = "focal_point",
     progress: Progress | None = None,
 ) -> int:
@@ -446,9 +437,7 @@ def write_lines_csv(
     number of lines. A query that cannot run raises SpendQueryError before the header."""
     with _snapshot(engine) as conn:
         where = spend_filter(conn, query, scope=scope, role=role)
-        total = None
-        if progress is not None:
-            total = count_lines(conn, query, scope=scope, contract_start=contract_start, role=role)
+        total = _count(conn, where) if progress is not None else None
         return write_csv_rows(
             stream,
             LINE_COLUMNS,

@@ -33,7 +33,7 @@ from lta_tui.store.paging import (
     starts_with,
     unindexed,
 )
-from lta_tui.store.spend import SERVICES, is_services_order
+from lta_tui.store.spend import order_kind_conditions
 
 __all__ = [
     "LINES",
@@ -264,9 +264,7 @@ def where_clauses(flt: OrderFilter, *, unindexed_ranges: bool = False) -> list[C
         where.append(order_date >= flt.date_from)
     if flt.date_to is not None:
         where.append(order_date <= flt.date_to)
-    if flt.asr and set(flt.asr) != {"goods", "services"}:
-        services = is_services_order()
-        where.append(services if SERVICES in flt.asr else ~services)
+    where += order_kind_conditions(flt.asr)
     if flt.unspsc:
         use_index = not unindexed_ranges
         where.append(or_(*(starts_with(OrderLine.unspsc, p, use_index) for p in flt.unspsc)))

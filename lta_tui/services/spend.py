@@ -27,7 +27,7 @@ from lta_tui.store.spend import (
     SERVICES,
     SpendFilter,
     SpendRow,
-    is_services_order,
+    order_kind_conditions,
     spend_conditions,
     spend_summary,
 )
@@ -249,11 +249,7 @@ def order_lines_total(
         func.coalesce(func.sum(case((OrderLine.kind == "goods", usd), else_=0)), 0),
         func.coalesce(func.sum(usd), 0),
     ).join(Order, Order.id == OrderLine.order_id)
-    stmt = stmt.where(*spend_conditions(where))
-    if set(where.kinds) == {SERVICES}:
-        stmt = stmt.where(is_services_order())
-    elif set(where.kinds) == {GOODS}:
-        stmt = stmt.where(~is_services_order())
+    stmt = stmt.where(*spend_conditions(where), *order_kind_conditions(where.kinds))
     orders, lines, goods_units, total_units = conn.execute(stmt).one()
     goods, total = from_units(int(goods_units)), from_units(int(total_units))
     return SpendTotals(int(orders), int(lines), goods, total - goods, total)

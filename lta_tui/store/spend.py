@@ -105,6 +105,17 @@ def is_services_order() -> ColumnElement[bool]:
     )
 
 
+def order_kind_conditions(kinds: Sequence[str]) -> list[ColumnElement[bool]]:
+    """The R21 filter of `kinds` ("goods" and/or "services", per order) on the enclosing
+    query's Order row: none when both or neither are asked for."""
+    wanted = set(kinds)
+    if wanted == {SERVICES}:
+        return [is_services_order()]
+    if wanted == {GOODS}:
+        return [~is_services_order()]
+    return []
+
+
 def _dimension(name: str, dialect: str, contract_start: date | None, goods, total) -> ColumnElement:
     if name in _CODED:
         return _CODED[name][0]

@@ -162,10 +162,17 @@ class LtaApp(App[str]):
     def agency_scope(self) -> str | None:
         return None if self._all_agencies else self.config.user.agency
 
+    def _every_agency_refused(self) -> list:
+        """R26 asked whether this user reads every agency's records (empty: yes)."""
+        from lta_tui.domain.rules import check_permission
+
+        user = self.config.user
+        return check_permission(user.role, user.agency, "read", "every agency")
+
     @property
     def reads_every_agency(self) -> bool:
-        """R26: only the Working Group reads every agency's records."""
-        return self.config.user.role == Role.working_group
+        """R26: whether this user reads every agency's records (the Working Group)."""
+        return not self._every_agency_refused()
 
     @property
     def records_scope(self) -> str | None:
@@ -176,12 +183,7 @@ class LtaApp(App[str]):
 
     def records_refusal(self) -> str:
         """Why `a` does not show every agency's spend, feedback and reports to this user (R26)."""
-        user = self.config.user
-        who = "a viewer" if user.role == Role.viewer else "a focal point"
-        return (
-            f"R26: {who} sees only {user.agency}'s spend, feedback and consolidator reports;"
-            " the Working Group sees every agency's"
-        )
+        return "; ".join(f.message for f in self._every_agency_refused())
 
     def set_agency_scope(self, *, all_agencies: bool) -> None:
         if all_agencies == self._all_agencies:

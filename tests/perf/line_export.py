@@ -18,7 +18,6 @@ import json
 import os
 import sqlite3
 import time
-from datetime import date
 from pathlib import Path
 
 BATCH = 5000
@@ -84,7 +83,6 @@ def time_app(engine, out: Path) -> tuple[float, float, int, float]:
         "csv",
         out,
         scope=None,
-        contract_start=date(2021, 6, 1),
         role="working_group",
         progress=progress,
         cancelled=lambda: False,

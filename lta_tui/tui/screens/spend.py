@@ -594,9 +594,6 @@ class SpendScreen(SectionScreen):
         period = self.period.label.replace("/", "-")
         job = ExportJob(
             report=report,
-            query=report.query,
-            scope=report.scope,
-            contract_start=self.contract_start,
             engine=self.app.engine,
             summary_stem=f"spend-{scope}{period}-by-{'-'.join(report.query.group_by)}",
             lines_stem=f"spend-lines-{scope}{period}",

@@ -178,11 +178,8 @@ SUMMARY, LINES = "summary", "lines"
 class ExportJob:
     """What the export dialog needs from the screen."""
 
+    #: The summary; its query and scope select the order lines behind it.
     report: SpendReport
-    #: The query of the order lines behind the summary (the same filters and period).
-    query: SpendQuery
-    scope: str | None
-    contract_start: Any  # date
     engine: Callable[[], Any]
     #: File names without the extension, for the summary and for the lines.
     summary_stem: str
@@ -360,11 +357,10 @@ class ExportDialog(ModalScreen["Path | None"]):
 
                 export_lines(
                     job.engine(),
-                    job.query,
+                    job.report.query,
                     fmt,
                     path,
-                    scope=job.scope,
-                    contract_start=job.contract_start,
+                    scope=job.report.scope,
                     role=job.role,
                     progress=self._report_progress,
                     cancelled=self.cancel_event.is_set,
